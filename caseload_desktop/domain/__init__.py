@@ -1,0 +1,1 @@
+"""Pure rules of the field: no Qt, no SQLAlchemy, no I/O."""

@@ -1,0 +1,326 @@
+"""The one place that opens team databases and creates engines.
+
+``open_database`` checks a file before anything writes to it (so a file that is not ours, or one
+from a newer version, is left byte-for-byte unchanged), backs it up, migrates it to head, and
+returns a ``Database`` whose engine has the settings RELIABILITY.md asks for:
+
+- WAL with ``synchronous=FULL`` (WAL with NORMAL can lose the last commits on power loss);
+- ``foreign_keys=ON`` on every connection and a busy timeout;
+- SQLAlchemy's pysqlite recipe that takes over ``BEGIN`` from the driver, so that savepoints and
+  transactional DDL work, with ``BEGIN IMMEDIATE`` for sessions that write (a writer takes the
+  lock up front instead of failing half-way when another writer got there first).
+  See "Serializable isolation / Savepoints / Transactional DDL" in SQLAlchemy's SQLite dialect docs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import logging
+import os
+import sqlite3
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
+
+from caseload_desktop import locations
+from caseload_desktop.errors import (
+    BadInput,
+    DatabaseBusy,
+    NewerSchema,
+    NotADatabase,
+    NotFound,
+)
+
+log = logging.getLogger("caseload.store")
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+DEFAULT_BUSY_TIMEOUT = 5.0
+_BEGIN_MODES = {"DEFERRED", "IMMEDIATE", "EXCLUSIVE"}
+
+
+# --- Alembic -------------------------------------------------------------------------------
+
+
+def alembic_config() -> Config:
+    """Alembic's configuration built in code, so no ``alembic.ini`` needs to be found at run time."""
+    config = Config()
+    config.set_main_option("script_location", str(locations.migrations_dir()))
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, "migrations/versions holds no revision"
+    return head
+
+
+def known_revisions() -> set[str]:
+    return {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
+# --- Checking a file without writing to it -------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class FileState:
+    """What a database file holds, read without changing it."""
+
+    path: Path
+    revision: str | None  # None: an empty SQLite database (no tables yet)
+
+
+def _read_only_uri(path: Path) -> str:
+    return "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
+
+
+def inspect_file(path: Path) -> FileState:
+    """Check that ``path`` is a Caseload Desktop database this version can open.
+
+    Reads only: a file that fails any check is left exactly as it was.
+    """
+    if not path.exists():
+        raise NotFound(f"No database at {path}.")
+    if not path.is_file():
+        raise BadInput(f"{path} is a folder, not a database file.")
+    with path.open("rb") as handle:
+        header = handle.read(len(SQLITE_HEADER))
+    if not header:
+        raise NotADatabase(f"{path} is empty (0 bytes): it is not a Caseload Desktop database.")
+    if header != SQLITE_HEADER:
+        raise NotADatabase(f"{path} is not a Caseload Desktop database (not an SQLite file).")
+    try:
+        conn = sqlite3.connect(_read_only_uri(path), uri=True)
+        try:
+            tables = {
+                row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            revision = None
+            if "alembic_version" in tables:
+                row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+                revision = row[0] if row else None
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise NotADatabase(f"{path} is damaged or not a database ({exc}).") from None
+    if revision is None and tables - {"alembic_version"}:
+        raise NotADatabase(
+            f"{path} is an SQLite database but not a Caseload Desktop one (it has no schema revision)."
+        )
+    if revision is not None and revision not in known_revisions():
+        raise NewerSchema(
+            f"{path} was written by a newer version of Caseload Desktop (schema revision "
+            f"{revision}, this version knows up to {head_revision()}). Update the app to open it; "
+            "the file has not been changed."
+        )
+    return FileState(path=path, revision=revision)
+
+
+# --- Engines -------------------------------------------------------------------------------
+
+
+def make_engine(path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> sa.Engine:
+    """An engine on the SQLite file ``path`` with the project's pragmas and BEGIN handling."""
+    engine = sa.create_engine(
+        sa.URL.create("sqlite+pysqlite", database=str(path)),
+        connect_args={"timeout": busy_timeout},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        # Stop pysqlite from issuing its own BEGIN; the "begin" listener below does it.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = FULL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        if mode not in _BEGIN_MODES:
+            raise ValueError(f"unknown sqlite_begin mode {mode!r}")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+@dataclasses.dataclass
+class Database:
+    """An open team database.
+
+    Attributes:
+        path: the database file.
+        engine: the engine (one pool for the process).
+        revision: the schema revision it is at.
+    """
+
+    path: Path
+    engine: sa.Engine
+    revision: str
+
+    def __post_init__(self) -> None:
+        self._reader = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self._writer = sessionmaker(
+            bind=self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
+        )
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reads (one deferred transaction, rolled back at the end)."""
+        with self._reader() as session, _translate_lock_errors(self.path):
+            yield session
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction (``BEGIN IMMEDIATE``): committed on success, else rolled back."""
+        with _translate_lock_errors(self.path), self._writer() as session, session.begin():
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+@contextlib.contextmanager
+def _translate_lock_errors(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except sa.exc.OperationalError as exc:
+        if _is_lock_error(exc):
+            raise DatabaseBusy(
+                f"The database {path} is busy: another program is writing to it. "
+                "Try again in a moment."
+            ) from None
+        raise
+
+
+# --- Backups and migrations ----------------------------------------------------------------
+
+
+def backup_database(source: Path, target: Path) -> Path:
+    """Copy ``source`` to ``target`` with SQLite's online backup API (safe while it is open).
+
+    Written under a temporary name and renamed, so the backup appears whole or not at all.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    src = sqlite3.connect(_read_only_uri(source), uri=True)
+    try:
+        dst = sqlite3.connect(partial)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    with partial.open("rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(partial, target)
+    return target
+
+
+def backups_dir(db_path: Path) -> Path:
+    return db_path.parent / "backups"
+
+
+def _backup_before_migration(path: Path, revision: str) -> Path:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = backups_dir(path) / f"{path.stem}-before-migration-{revision}-{stamp}{path.suffix}"
+    return backup_database(path, target)
+
+
+@dataclasses.dataclass(frozen=True)
+class MigrationReport:
+    from_revision: str | None
+    to_revision: str
+    backup: Path | None
+
+    @property
+    def changed(self) -> bool:
+        return self.from_revision != self.to_revision
+
+
+def _upgrade(engine: sa.Engine, path: Path) -> None:
+    config = alembic_config()
+    with _translate_lock_errors(path), engine.execution_options(
+        sqlite_begin="IMMEDIATE"
+    ).connect() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def current_revision(engine: sa.Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def open_database(
+    path: Path | str,
+    *,
+    create: bool = False,
+    busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+) -> tuple[Database, MigrationReport]:
+    """Open (or with ``create``, create) the team database at ``path``, migrated to head.
+
+    A database at an older revision is backed up to ``backups/`` beside it first. Raises
+    ``NotFound``, ``NotADatabase``, ``NewerSchema`` or ``DatabaseBusy`` with a message for the
+    user; none of them leaves the file changed.
+    """
+    path = Path(path).expanduser()
+    if path.exists():
+        state = inspect_file(path)
+    elif create:
+        if not path.parent.exists():
+            path.parent.mkdir(parents=True)
+        state = FileState(path=path, revision=None)
+    else:
+        raise NotFound(f"No database at {path}. Create one with: caseload init --db {path}")
+
+    head = head_revision()
+    created = not path.exists()
+    backup = None
+    if state.revision is not None and state.revision != head:
+        backup = _backup_before_migration(path, state.revision)
+        log.info("backed up %s to %s before migrating", path, backup)
+    engine = make_engine(path, busy_timeout=busy_timeout)
+    try:
+        if state.revision != head:
+            _upgrade(engine, path)
+            log.info("migrated %s from %s to %s", path, state.revision, head)
+    except BaseException:
+        engine.dispose()
+        if created:  # leave nothing behind for a database that never came to be
+            for leftover in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
+                leftover.unlink(missing_ok=True)
+        raise
+    report = MigrationReport(from_revision=state.revision, to_revision=head, backup=backup)
+    return Database(path=path, engine=engine, revision=head), report
+
+
+def create_database(path: Path | str) -> Database:
+    """A new, empty database at head. Refuses to touch an existing file."""
+    path = Path(path).expanduser()
+    if path.exists():
+        raise BadInput(f"{path} already exists; choose another name or open it instead.")
+    db, _ = open_database(path, create=True)
+    return db
+

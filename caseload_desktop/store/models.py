@@ -1,0 +1,182 @@
+"""The local team database, as SQLAlchemy 2 typed declarative models.
+
+Every change to this file ships with an Alembic revision in ``migrations/versions/`` (a test
+compares the two). Allocation history and audit events are append-only: the migrations add
+triggers that refuse deletes, and refuse updates other than ending a current allocation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from caseload_desktop.domain.categories import Category, Employment, Risk, Role, WorkerStatus
+from caseload_desktop.domain.reasons import ChangeReason
+from caseload_desktop.store.column_types import Hundredths, UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _enum(enum_class: type[enum.StrEnum], name: str) -> sa.Enum:
+    """A portable enum column: stored as its value string, checked by a named constraint."""
+    return sa.Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    service: Mapped[str | None] = mapped_column(sa.String(120))
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Worker(Base):
+    """A member of staff who can hold cases (or could, before they left)."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    team_id: Mapped[int] = mapped_column(sa.ForeignKey("teams.id"), index=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "worker_role"))
+    employment: Mapped[Employment] = mapped_column(_enum(Employment, "worker_employment"))
+    fte: Mapped[Decimal] = mapped_column(Hundredths())
+    start_date: Mapped[dt.date]
+    end_date: Mapped[dt.date | None]
+    status: Mapped[WorkerStatus] = mapped_column(
+        _enum(WorkerStatus, "worker_status"), default=WorkerStatus.ACTIVE
+    )
+    version: Mapped[int] = mapped_column(default=1)
+
+    team: Mapped[Team] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("fte > 0 AND fte <= 100", name="fte_range"),
+        sa.CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_in_order"),
+    )
+    __mapper_args__ = {"version_id_col": version}
+
+
+class FamilyGroup(Base):
+    """Children in one household; siblings are normally allocated to the same worker."""
+
+    __tablename__ = "family_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+
+
+class Child(Base):
+    __tablename__ = "children"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    date_of_birth: Mapped[dt.date | None]
+    family_group_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("family_groups.id"), index=True
+    )
+
+
+class Case(Base):
+    """One child's involvement with the service: open until ``closed_on``."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_ref: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    child_id: Mapped[int] = mapped_column(sa.ForeignKey("children.id"), index=True)
+    team_id: Mapped[int] = mapped_column(sa.ForeignKey("teams.id"), index=True)
+    category: Mapped[Category] = mapped_column(_enum(Category, "case_category"))
+    opened_on: Mapped[dt.date]
+    closed_on: Mapped[dt.date | None]
+    risk: Mapped[Risk] = mapped_column(_enum(Risk, "case_risk"), default=Risk.MEDIUM)
+    court_proceedings: Mapped[bool] = mapped_column(default=False)
+    assessment_started_on: Mapped[dt.date | None]
+    last_visit_on: Mapped[dt.date | None]
+    next_visit_due: Mapped[dt.date | None]
+    next_review_due: Mapped[dt.date | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    child: Mapped[Child] = relationship()
+    team: Mapped[Team] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("closed_on IS NULL OR closed_on >= opened_on", name="dates_in_order"),
+    )
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Allocation(Base):
+    """One row of allocation history: the case was with ``worker`` (None: in the queue) from
+    ``started_on`` until ``ended_on``. The current allocation has no end; the database allows at
+    most one per case. Rows are never deleted; the only update allowed is ending a current one.
+    """
+
+    __tablename__ = "allocations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    worker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("workers.id"), index=True)
+    started_on: Mapped[dt.date]
+    ended_on: Mapped[dt.date | None]
+    reason_code: Mapped[ChangeReason | None] = mapped_column(
+        _enum(ChangeReason, "allocation_reason")
+    )
+    reason_text: Mapped[str] = mapped_column(sa.String(1000), default="")
+    created_by: Mapped[str] = mapped_column(sa.String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        sa.Index(
+            "uq_allocations_one_current_per_case",
+            "case_id",
+            unique=True,
+            sqlite_where=sa.text("ended_on IS NULL"),
+            postgresql_where=sa.text("ended_on IS NULL"),
+        ),
+        sa.CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="dates_in_order"),
+    )
+
+
+class AuditEvent(Base):
+    """Append-only record of who did what, when and why. Never updated or deleted."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    actor: Mapped[str] = mapped_column(sa.String(120))
+    action: Mapped[str] = mapped_column(sa.String(60))
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    from_worker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("workers.id"))
+    to_worker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("workers.id"))
+    reason: Mapped[str] = mapped_column(sa.String(1000), default="")
+    detail: Mapped[dict[str, object] | None] = mapped_column(sa.JSON)
