@@ -27,7 +27,7 @@ class ChangeReason(enum.StrEnum):
 
     @property
     def needs_text(self) -> bool:
-        """"Other reason" must say what the reason was."""
+        """ "Other reason" must say what the reason was."""
         return self is ChangeReason.OTHERS
 
 

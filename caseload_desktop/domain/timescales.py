@@ -65,7 +65,8 @@ def assessment_due(started_on: dt.date, rules: PracticeRules = DEFAULT_RULES) ->
 
 
 def initial_cp_conference_due(strategy_discussion_on: dt.date) -> dt.date:
-    """The initial child protection conference is within 15 working days of the strategy discussion."""
+    """The initial child protection conference: within 15 working days of the strategy
+    discussion."""
     return add_working_days(strategy_discussion_on, INITIAL_CP_CONFERENCE_WORKING_DAYS)
 
 

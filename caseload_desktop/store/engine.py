@@ -53,7 +53,7 @@ _BEGIN_MODES = {"DEFERRED", "IMMEDIATE", "EXCLUSIVE"}
 
 
 def alembic_config() -> Config:
-    """Alembic's configuration built in code, so no ``alembic.ini`` needs to be found at run time."""
+    """Alembic's configuration, built in code: no ``alembic.ini`` is needed at run time."""
     config = Config()
     config.set_main_option("script_location", str(locations.migrations_dir()))
     return config
@@ -115,7 +115,8 @@ def inspect_file(path: Path) -> FileState:
         raise NotADatabase(f"{path} is damaged or not a database ({exc}).") from None
     if revision is None and tables - {"alembic_version"}:
         raise NotADatabase(
-            f"{path} is an SQLite database but not a Caseload Desktop one (it has no schema revision)."
+            f"{path} is an SQLite database but not a Caseload Desktop one "
+            "(it has no schema revision)."
         )
     if revision is not None and revision not in known_revisions():
         raise NewerSchema(
@@ -181,7 +182,8 @@ class Database:
     def __post_init__(self) -> None:
         self._reader = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._writer = sessionmaker(
-            bind=self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
+            bind=self.engine.execution_options(sqlite_begin="IMMEDIATE"),
+            expire_on_commit=False,
         )
 
     @contextlib.contextmanager
@@ -193,7 +195,11 @@ class Database:
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction (``BEGIN IMMEDIATE``): committed on success, else rolled back."""
-        with _translate_lock_errors(self.path), self._writer() as session, session.begin():
+        with (
+            _translate_lock_errors(self.path),
+            self._writer() as session,
+            session.begin(),
+        ):
             yield session
 
     def close(self) -> None:
@@ -261,9 +267,10 @@ class MigrationReport:
 
 def _upgrade(engine: sa.Engine, path: Path) -> None:
     config = alembic_config()
-    with _translate_lock_errors(path), engine.execution_options(
-        sqlite_begin="IMMEDIATE"
-    ).connect() as connection:
+    with (
+        _translate_lock_errors(path),
+        engine.execution_options(sqlite_begin="IMMEDIATE").connect() as connection,
+    ):
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
@@ -309,7 +316,10 @@ def open_database(
     except BaseException:
         engine.dispose()
         if created:  # leave nothing behind for a database that never came to be
-            for leftover in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
+            for leftover in (
+                path,
+                *(path.with_name(path.name + s) for s in ("-wal", "-shm")),
+            ):
                 leftover.unlink(missing_ok=True)
         raise
     report = MigrationReport(from_revision=state.revision, to_revision=head, backup=backup)
@@ -323,4 +333,3 @@ def create_database(path: Path | str) -> Database:
         raise BadInput(f"{path} already exists; choose another name or open it instead.")
     db, _ = open_database(path, create=True)
     return db
-

@@ -14,7 +14,13 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from caseload_desktop.domain.categories import Category, Employment, Risk, Role, WorkerStatus
+from caseload_desktop.domain.categories import (
+    Category,
+    Employment,
+    Risk,
+    Role,
+    WorkerStatus,
+)
 from caseload_desktop.domain.reasons import ChangeReason
 from caseload_desktop.store.column_types import Hundredths, UTCDateTime
 

@@ -1,0 +1,464 @@
+"""``caseload``: the headless commands. Each subcommand calls one service or read query.
+
+Errors a user can cause print one line on stderr and exit 2 (usage or input) or 1 (other
+expected failures, such as a busy database). A bug prints where its traceback was written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TextIO
+
+from caseload_desktop import __version__, clock, locations, logs
+from caseload_desktop.display import fte, points, uk_date, uk_datetime
+from caseload_desktop.domain.practice import DEFAULT_RULES
+from caseload_desktop.domain.queues import is_escalated
+from caseload_desktop.errors import BadInput, CaseloadError
+from caseload_desktop.store import demo, queries
+from caseload_desktop.store.engine import Database, create_database, open_database
+
+PROG = "caseload"
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    """argparse, with errors raised as ``BadInput`` so every error looks the same."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _UsageError(f"{message}\n{self.format_usage().strip()}")
+
+
+class _UsageError(BadInput):
+    pass
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of 0 or more, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        type=Path,
+        default=argparse.SUPPRESS,
+        metavar="PATH",
+        help="team database file (default: $CASELOAD_DB, else team.db in the data folder)",
+    )
+    as_json = _ArgumentParser(add_help=False)
+    as_json.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    team = _ArgumentParser(add_help=False)
+    team.add_argument("--team", metavar="NAME", help="only this team (default: all teams)")
+
+    parser = _ArgumentParser(
+        prog=PROG,
+        description="Caseload Desktop from the command line: a team's cases, queues and caseloads.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str, help_: str, *parents: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help_, description=help_, parents=[common, *parents])
+
+    add("init", "create a new, empty team database")
+    add("migrate", "upgrade a team database to this version's schema (after a backup)")
+    demo_cmd = add("demo", "create a database holding a fictional demo service")
+    demo_cmd.add_argument("--seed", type=_positive_int, default=1, help="random seed (default 1)")
+    demo_cmd.add_argument(
+        "--cases",
+        type=_positive_int,
+        default=demo.DEFAULT_CASES,
+        help=f"number of cases (default {demo.DEFAULT_CASES}; 100000 for service scale)",
+    )
+    add("queue", "orphaned, unallocated and held-by-manager cases", team, as_json)
+    add("caseloads", "each worker's cases and weighted load against capacity", team, as_json)
+    cases_cmd = add("cases", "open cases with their current worker", team, as_json)
+    cases_cmd.add_argument("--worker", metavar="NAME_OR_STAFF_ID", help="only this worker's cases")
+    audit_cmd = add("audit", "the audit trail, oldest first", as_json)
+    audit_cmd.add_argument("--case", metavar="REF", help="only events about this case")
+    return parser
+
+
+# --- Output --------------------------------------------------------------------------------
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def _print_json(data: object, out: TextIO) -> None:
+    json.dump(data, out, default=_json_default, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+def _print_table(headers: Sequence[str], rows: Iterable[Sequence[object]], out: TextIO) -> None:
+    text_rows = [["" if cell is None else str(cell) for cell in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in text_rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    out.write(line.rstrip() + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for row in text_rows:
+        out.write("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n")
+
+
+# --- Commands ------------------------------------------------------------------------------
+
+
+def _database_path(args: argparse.Namespace) -> Path:
+    path: Path | None = getattr(args, "db", None)
+    return path.expanduser() if path is not None else locations.default_database_path()
+
+
+def _open(args: argparse.Namespace) -> Database:
+    db, _report = open_database(_database_path(args))
+    return db
+
+
+def _team_id(db: Database, name: str | None) -> tuple[int | None, str | None]:
+    if name is None:
+        return None, None
+    with db.read() as session:
+        team = queries.find_team(session, name)
+    return team.id, team.name
+
+
+def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
+    path = _database_path(args)
+    db = create_database(path)
+    db.close()
+    out.write(f"Created an empty team database at {path} (schema revision {db.revision}).\n")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, out: TextIO) -> int:
+    db, report = open_database(_database_path(args))
+    db.close()
+    if not report.changed:
+        out.write(f"{db.path} is up to date (schema revision {report.to_revision}).\n")
+    else:
+        out.write(
+            f"Migrated {db.path} from schema revision {report.from_revision or 'none'} "
+            f"to {report.to_revision}.\n"
+        )
+        if report.backup is not None:
+            out.write(f"Backup of the previous version: {report.backup}\n")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
+    path = _database_path(args)
+    today = clock.today()
+    demo.plan_teams(args.cases)  # refuse bad sizes before creating anything
+    db = create_database(path)
+    try:
+        with db.write() as session:
+            summary = demo.generate_demo(session, seed=args.seed, cases=args.cases, today=today)
+    except BaseException:
+        db.close()
+        for leftover in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
+            leftover.unlink(missing_ok=True)
+        raise
+    db.close()
+    out.write(
+        f"Created a demo service at {path}: {summary.teams} teams, {summary.workers} workers "
+        f"({summary.leavers} leavers), {summary.cases} cases, {summary.family_groups} family "
+        f"groups (seed {summary.seed}, as at {uk_date(today)}).\n"
+    )
+    if summary.inspection_team:
+        out.write(f"The team in the state an inspection found: {summary.inspection_team}.\n")
+    return 0
+
+
+def _queue_row(row: queries.OpenCaseRow, extra: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "case_ref": row.case_ref,
+        "child": row.child,
+        "team": row.team,
+        "category": row.category.value,
+        "must_be_allocated": row.category.must_be_allocated,
+        **extra,
+    }
+
+
+def cmd_queue(args: argparse.Namespace, out: TextIO) -> int:
+    db = _open(args)
+    today = clock.today()
+    team_id, team_name = _team_id(db, args.team)
+    with db.read() as session:
+        q = queries.queues(session, today, team_id=team_id)
+    rules = DEFAULT_RULES
+    orphaned = [
+        _queue_row(
+            r,
+            {
+                "worker": r.worker,
+                "staff_id": r.worker_staff_id,
+                "worker_left_on": r.worker_left_on,
+                "days_since_left": r.days_since_left,
+            },
+        )
+        for r in q.orphaned
+    ]
+    unallocated = [
+        _queue_row(
+            r,
+            {
+                "waiting_since": r.allocated_on or r.opened_on,
+                "days_waiting": r.days_waiting,
+                "escalated": is_escalated(r.days_waiting or 0, rules.escalation_days),
+            },
+        )
+        for r in q.unallocated
+    ]
+    held = [
+        _queue_row(r, {"worker": r.worker, "staff_id": r.worker_staff_id, "since": r.allocated_on})
+        for r in q.held_by_manager
+    ]
+    if args.json:
+        _print_json(
+            {
+                "team": team_name,
+                "as_at": today,
+                "orphaned": orphaned,
+                "unallocated": unallocated,
+                "held_by_manager": held,
+            },
+            out,
+        )
+        return 0
+    scope = team_name or "all teams"
+    out.write(
+        f"Queues for {scope} as at {uk_date(today)}: {len(orphaned)} orphaned, "
+        f"{len(unallocated)} unallocated, {len(held)} held by manager.\n"
+    )
+    sections: list[tuple[str, list[str], Callable[[queries.OpenCaseRow], list[object]], Any]] = [
+        (
+            "Orphaned (worker has left or is inactive)",
+            ["Case", "Child", "Team", "Category", "Worker", "Left on", "Days since"],
+            lambda r: [r.worker, uk_date(r.worker_left_on) or "(inactive)", r.days_since_left],
+            q.orphaned,
+        ),
+        (
+            "Unallocated",
+            ["Case", "Child", "Team", "Category", "Waiting since", "Days waiting"],
+            lambda r: [uk_date(r.allocated_on or r.opened_on), r.days_waiting],
+            q.unallocated,
+        ),
+        (
+            "Held by manager",
+            ["Case", "Child", "Team", "Category", "Manager", "Since"],
+            lambda r: [r.worker, uk_date(r.allocated_on)],
+            q.held_by_manager,
+        ),
+    ]
+    for title, headers, extra, rows in sections:
+        out.write(f"\n{title}: {len(rows)}\n")
+        if rows:
+            _print_table(
+                headers,
+                ([r.case_ref, r.child, r.team, r.category.short, *extra(r)] for r in rows),
+                out,
+            )
+    return 0
+
+
+def cmd_caseloads(args: argparse.Namespace, out: TextIO) -> int:
+    db = _open(args)
+    today = clock.today()
+    team_id, _team_name = _team_id(db, args.team)
+    with db.read() as session:
+        rows = queries.worker_caseloads(session, today, DEFAULT_RULES, team_id=team_id)
+    if args.json:
+        _print_json(
+            [
+                {
+                    "worker": r.worker,
+                    "staff_id": r.staff_id,
+                    "team": r.team,
+                    "role": r.role.value,
+                    "employment": r.employment.value,
+                    "fte": r.fte,
+                    "status": r.status,
+                    "left_on": r.end_date if r.status == "left" else None,
+                    "cases": r.cases,
+                    "weighted": r.weighted,
+                    "capacity": r.capacity,
+                    "percent": None if r.capacity <= 0 else r.weighted * 100 / r.capacity,
+                    "rag": r.rag.value,
+                    "by_category": {c.value: n for c, n in sorted(r.by_category.items())},
+                }
+                for r in rows
+            ],
+            out,
+        )
+        return 0
+    _print_table(
+        [
+            "Worker",
+            "Staff ID",
+            "Team",
+            "Role",
+            "Employment",
+            "FTE",
+            "Status",
+            "Cases",
+            "Weighted",
+            "Capacity",
+            "RAG",
+        ],
+        (
+            [
+                r.worker,
+                r.staff_id,
+                r.team,
+                r.role.label,
+                r.employment.label,
+                fte(r.fte),
+                r.status if r.status != "left" else f"left {uk_date(r.end_date)}",
+                r.cases,
+                points(r.weighted),
+                points(r.capacity),
+                r.rag.value.upper(),
+            ]
+            for r in rows
+        ),
+        out,
+    )
+    return 0
+
+
+def cmd_cases(args: argparse.Namespace, out: TextIO) -> int:
+    db = _open(args)
+    today = clock.today()
+    team_id, _team_name = _team_id(db, args.team)
+    worker_id = None
+    if args.worker is not None:
+        with db.read() as session:
+            worker_id = queries.find_worker(session, args.worker, today).id
+    with db.read() as session:
+        rows = queries.open_cases(session, today, team_id=team_id, worker_id=worker_id)
+    if args.json:
+        _print_json(
+            [
+                {
+                    "case_ref": r.case_ref,
+                    "child": r.child,
+                    "team": r.team,
+                    "category": r.category.value,
+                    "worker": r.worker,
+                    "staff_id": r.worker_staff_id,
+                    "queue": r.queue.value,
+                    "allocated_on": r.allocated_on if r.worker_id is not None else None,
+                    "next_visit_due": r.next_visit_due,
+                }
+                for r in rows
+            ],
+            out,
+        )
+        return 0
+    _print_table(
+        ["Case", "Child", "Team", "Category", "Worker", "Allocated on", "Next visit due"],
+        (
+            [
+                r.case_ref,
+                r.child,
+                r.team,
+                r.category.short,
+                r.worker or f"({r.queue.label.lower()})",
+                uk_date(r.allocated_on) if r.worker_id is not None else "",
+                uk_date(r.next_visit_due),
+            ]
+            for r in rows
+        ),
+        out,
+    )
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace, out: TextIO) -> int:
+    db = _open(args)
+    with db.read() as session:
+        case_id = None if args.case is None else queries.find_case_id(session, args.case)
+        rows = queries.audit_events(session, case_id=case_id)
+    if args.json:
+        _print_json(
+            [
+                {
+                    "when": r.when,
+                    "who": r.who,
+                    "what": r.what,
+                    "case_ref": r.case_ref,
+                    "from_worker": r.from_worker,
+                    "to_worker": r.to_worker,
+                    "reason": r.reason,
+                }
+                for r in rows
+            ],
+            out,
+        )
+        return 0
+    _print_table(
+        ["When", "Who", "What", "Case", "From", "To", "Reason"],
+        (
+            [uk_datetime(r.when), r.who, r.what, r.case_ref, r.from_worker, r.to_worker, r.reason]
+            for r in rows
+        ),
+        out,
+    )
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
+    "init": cmd_init,
+    "migrate": cmd_migrate,
+    "demo": cmd_demo,
+    "queue": cmd_queue,
+    "caseloads": cmd_caseloads,
+    "cases": cmd_cases,
+    "audit": cmd_audit,
+}
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run one command; returns the exit status (the console script exits with it)."""
+    out = out or sys.stdout
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args, out)
+    except CaseloadError as exc:
+        sys.stderr.write(f"{PROG}: error: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{PROG}: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 1  # e.g. piped into `head`; nothing more to say
+    except Exception as exc:  # a bug: write the traceback down, tell the user where
+        report = logs.write_crash_report(exc)
+        where = f"; details in {report}" if report else ""
+        sys.stderr.write(f"{PROG}: unexpected error ({type(exc).__name__}: {exc}){where}\n")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

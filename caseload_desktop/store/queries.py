@@ -1,0 +1,531 @@
+"""Read queries that feed views and the CLI.
+
+Each selects columns (Core ``select`` of plain values) and returns frozen dataclasses; none
+builds ORM object graphs (RELIABILITY.md: ~500k rows/s for column selects against ~85k ORM
+objects/s). Rules (queues, load, RAG) are applied by ``domain/``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from caseload_desktop.domain.caseload import Rag, caseload_of
+from caseload_desktop.domain.categories import (
+    Category,
+    Employment,
+    Risk,
+    Role,
+    WorkerStatus,
+)
+from caseload_desktop.domain.practice import PracticeRules
+from caseload_desktop.domain.queues import (
+    Queue,
+    WorkerState,
+    classify,
+    days_between,
+    has_left,
+    queue_priority,
+    worker_status_label,
+)
+from caseload_desktop.errors import BadInput, NotFound
+from caseload_desktop.store.models import (
+    Allocation,
+    AuditEvent,
+    Case,
+    Child,
+    Team,
+    Worker,
+)
+
+# --- Rows ----------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TeamRow:
+    id: int
+    name: str
+    service: str | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WorkerRef:
+    id: int
+    staff_id: str
+    name: str
+    team: str
+    role: Role
+    status: str  # active / left / inactive, as of today
+    end_date: dt.date | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class OpenCaseRow:
+    """One open case with its current allocation, classified into its queue."""
+
+    case_id: int
+    case_ref: str
+    child: str
+    date_of_birth: dt.date | None
+    family_group_id: int | None
+    team_id: int
+    team: str
+    category: Category
+    court_proceedings: bool
+    risk: Risk
+    opened_on: dt.date
+    next_visit_due: dt.date | None
+    assessment_started_on: dt.date | None
+    version: int
+    queue: Queue
+    worker_id: int | None
+    worker: str | None
+    worker_staff_id: str | None
+    worker_left_on: dt.date | None
+    allocated_on: dt.date | None  # start of the current allocation (with a worker or in the queue)
+    days_waiting: int | None  # unallocated: calendar days in the queue; otherwise None
+    days_since_left: int | None  # orphaned on a leaver: calendar days since they left
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Queues:
+    orphaned: list[OpenCaseRow]
+    unallocated: list[OpenCaseRow]
+    held_by_manager: list[OpenCaseRow]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WorkerCaseloadRow:
+    worker_id: int
+    worker: str
+    staff_id: str
+    team: str
+    role: Role
+    employment: Employment
+    fte: Decimal
+    status: str
+    end_date: dt.date | None
+    cases: int
+    weighted: Decimal
+    capacity: Decimal
+    rag: Rag
+    by_category: dict[Category, int]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AuditRow:
+    id: int
+    when: dt.datetime
+    who: str
+    what: str
+    case_ref: str | None
+    from_worker: str | None
+    to_worker: str | None
+    reason: str
+    detail: dict[str, object] | None
+
+
+# --- Look-ups by what a user types ---------------------------------------------------------
+
+
+def _fold(text: str) -> str:
+    """Compare names as a manager types them: case, accents' composition and odd spaces folded."""
+    text = unicodedata.normalize("NFC", text).replace("\u00a0", " ")
+    return " ".join(text.split()).casefold()
+
+
+def list_teams(session: Session) -> list[TeamRow]:
+    rows = session.execute(sa.select(Team.id, Team.name, Team.service).order_by(Team.name))
+    return [TeamRow(*row) for row in rows]
+
+
+def find_team(session: Session, name: str) -> TeamRow:
+    """The team called ``name`` (case and spacing ignored); NotFound lists the teams there are."""
+    teams = list_teams(session)
+    wanted = _fold(name)
+    for team in teams:
+        if _fold(team.name) == wanted:
+            return team
+    known = ", ".join(t.name for t in teams) or "none yet"
+    raise NotFound(f"No team called {name!r}. Teams in this database: {known}.")
+
+
+def _worker_refs(
+    session: Session, where: sa.ColumnElement[bool], today: dt.date
+) -> list[WorkerRef]:
+    rows = session.execute(
+        sa.select(
+            Worker.id,
+            Worker.staff_id,
+            Worker.name,
+            Team.name,
+            Worker.role,
+            Worker.status,
+            Worker.end_date,
+        )
+        .join(Team, Team.id == Worker.team_id)
+        .where(where)
+        .order_by(Worker.name)
+    )
+    return [
+        WorkerRef(
+            id=id_,
+            staff_id=staff_id,
+            name=name,
+            team=team,
+            role=role,
+            status=worker_status_label(WorkerState(role, status, end_date), today),
+            end_date=end_date,
+        )
+        for id_, staff_id, name, team, role, status, end_date in rows
+    ]
+
+
+def find_worker(session: Session, name_or_staff_id: str, today: dt.date) -> WorkerRef:
+    """A worker by staff ID (exact, any case) or by full name; an ambiguous name is refused."""
+    text = name_or_staff_id.strip()
+    if not text:
+        raise BadInput("A worker's name or staff ID is needed.")
+    by_id = _worker_refs(session, sa.func.lower(Worker.staff_id) == text.lower(), today)
+    if by_id:
+        return by_id[0]
+    wanted = _fold(text)
+    # Names are few (a service has hundreds of staff): fold them in Python, where NFC and
+    # non-breaking spaces are handled the same way as in the query text.
+    candidates = [w for w in _worker_refs(session, sa.true(), today) if _fold(w.name) == wanted]
+    if not candidates:
+        raise NotFound(f"No worker with the name or staff ID {text!r}.")
+    if len(candidates) > 1:
+        ids = ", ".join(f"{w.staff_id} ({w.team})" for w in candidates)
+        raise BadInput(f"More than one worker is called {text!r}: use a staff ID ({ids}).")
+    return candidates[0]
+
+
+def find_case_id(session: Session, case_ref: str) -> int:
+    case_id = session.execute(
+        sa.select(Case.id).where(sa.func.upper(Case.case_ref) == case_ref.strip().upper())
+    ).scalar_one_or_none()
+    if case_id is None:
+        raise NotFound(f"No case with the reference {case_ref!r}.")
+    return case_id
+
+
+# --- Open cases and queues -----------------------------------------------------------------
+
+
+def _open_on(today: dt.date) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        Case.opened_on <= today,
+        sa.or_(Case.closed_on.is_(None), Case.closed_on > today),
+    )
+
+
+def open_cases(
+    session: Session,
+    today: dt.date,
+    *,
+    team_id: int | None = None,
+    worker_id: int | None = None,
+    queue: Queue | None = None,
+) -> list[OpenCaseRow]:
+    """Open cases (optionally of one team, one current worker, one queue), by case ref."""
+    current = sa.and_(Allocation.case_id == Case.id, Allocation.ended_on.is_(None))
+    stmt = (
+        sa.select(
+            Case.id,
+            Case.case_ref,
+            Child.name,
+            Child.date_of_birth,
+            Child.family_group_id,
+            Case.team_id,
+            Team.name,
+            Case.category,
+            Case.court_proceedings,
+            Case.risk,
+            Case.opened_on,
+            Case.next_visit_due,
+            Case.assessment_started_on,
+            Case.version,
+            Allocation.worker_id,
+            Allocation.started_on,
+            Worker.name,
+            Worker.staff_id,
+            Worker.role,
+            Worker.status,
+            Worker.end_date,
+        )
+        .join(Child, Child.id == Case.child_id)
+        .join(Team, Team.id == Case.team_id)
+        .outerjoin(Allocation, current)
+        .outerjoin(Worker, Worker.id == Allocation.worker_id)
+        .where(_open_on(today))
+        .order_by(Case.case_ref)
+    )
+    if team_id is not None:
+        stmt = stmt.where(Case.team_id == team_id)
+    if worker_id is not None:
+        stmt = stmt.where(Allocation.worker_id == worker_id)
+
+    rows: list[OpenCaseRow] = []
+    for (
+        case_id,
+        case_ref,
+        child,
+        dob,
+        family_group_id,
+        case_team_id,
+        team,
+        category,
+        court,
+        risk,
+        opened_on,
+        next_visit_due,
+        assessment_started_on,
+        version,
+        allocated_worker_id,
+        allocated_on,
+        worker,
+        staff_id,
+        role,
+        status,
+        end_date,
+    ) in session.execute(stmt):
+        state = None if allocated_worker_id is None else WorkerState(role, status, end_date)
+        case_queue = classify(state, today)
+        left_on = end_date if has_left(end_date, today) else None
+        if queue is not None and case_queue is not queue:
+            continue
+        rows.append(
+            OpenCaseRow(
+                case_id=case_id,
+                case_ref=case_ref,
+                child=child,
+                date_of_birth=dob,
+                family_group_id=family_group_id,
+                team_id=case_team_id,
+                team=team,
+                category=category,
+                court_proceedings=court,
+                risk=risk,
+                opened_on=opened_on,
+                next_visit_due=next_visit_due,
+                assessment_started_on=assessment_started_on,
+                version=version,
+                queue=case_queue,
+                worker_id=allocated_worker_id,
+                worker=worker,
+                worker_staff_id=staff_id,
+                worker_left_on=left_on,
+                allocated_on=allocated_on,
+                days_waiting=(
+                    days_between(allocated_on or opened_on, today)
+                    if case_queue is Queue.UNALLOCATED
+                    else None
+                ),
+                days_since_left=None if left_on is None else days_between(left_on, today),
+            )
+        )
+    return rows
+
+
+def queues(session: Session, today: dt.date, *, team_id: int | None = None) -> Queues:
+    """The orphaned, unallocated and held-by-manager lists.
+
+    Each list puts cases that must be allocated (CP, CLA) first, then the longest waiting.
+    """
+    by_queue: dict[Queue, list[OpenCaseRow]] = defaultdict(list)
+    for row in open_cases(session, today, team_id=team_id):
+        by_queue[row.queue].append(row)
+
+    def waited(row: OpenCaseRow) -> int:
+        if row.days_waiting is not None:
+            return row.days_waiting
+        if row.days_since_left is not None:
+            return row.days_since_left
+        return days_between(row.allocated_on or row.opened_on, today)
+
+    def ordered(rows: Iterable[OpenCaseRow]) -> list[OpenCaseRow]:
+        return sorted(rows, key=lambda r: (queue_priority(r.category, waited(r)), r.case_ref))
+
+    return Queues(
+        orphaned=ordered(by_queue[Queue.ORPHANED]),
+        unallocated=ordered(by_queue[Queue.UNALLOCATED]),
+        held_by_manager=ordered(by_queue[Queue.HELD_BY_MANAGER]),
+    )
+
+
+# --- Caseloads -----------------------------------------------------------------------------
+
+
+def worker_caseloads(
+    session: Session,
+    today: dt.date,
+    rules: PracticeRules,
+    *,
+    team_id: int | None = None,
+    include_idle_leavers: bool = False,
+) -> list[WorkerCaseloadRow]:
+    """One row per worker of the team (or of all teams): cases, weighted load, capacity, RAG.
+
+    Leavers appear only while they still hold cases (they are the problem), unless
+    ``include_idle_leavers``.
+    """
+    held_stmt = (
+        sa.select(Allocation.worker_id, Case.category, Case.court_proceedings, sa.func.count())
+        .join(Case, Case.id == Allocation.case_id)
+        .where(
+            Allocation.ended_on.is_(None),
+            Allocation.worker_id.is_not(None),
+            _open_on(today),
+        )
+        .group_by(Allocation.worker_id, Case.category, Case.court_proceedings)
+    )
+    if team_id is not None:
+        held_stmt = held_stmt.join(Worker, Worker.id == Allocation.worker_id).where(
+            Worker.team_id == team_id
+        )
+    held: dict[int, list[tuple[Category, bool]]] = defaultdict(list)
+    for worker_id, category, court, count in session.execute(held_stmt):
+        held[worker_id].extend([(category, court)] * count)
+
+    workers_stmt = (
+        sa.select(
+            Worker.id,
+            Worker.name,
+            Worker.staff_id,
+            Team.name,
+            Worker.role,
+            Worker.employment,
+            Worker.fte,
+            Worker.status,
+            Worker.end_date,
+        )
+        .join(Team, Team.id == Worker.team_id)
+        .order_by(Team.name, Worker.name)
+    )
+    if team_id is not None:
+        workers_stmt = workers_stmt.where(Worker.team_id == team_id)
+
+    rows = []
+    for (
+        worker_id,
+        name,
+        staff_id,
+        team,
+        role,
+        employment,
+        fte,
+        status,
+        end_date,
+    ) in session.execute(workers_stmt):
+        cases = held.get(worker_id, [])
+        left = has_left(end_date, today)
+        if left and not cases and not include_idle_leavers:
+            continue
+        load = caseload_of(role, fte, cases, rules)
+        by_category: dict[Category, int] = defaultdict(int)
+        for category, _court in cases:
+            by_category[category] += 1
+        rows.append(
+            WorkerCaseloadRow(
+                worker_id=worker_id,
+                worker=name,
+                staff_id=staff_id,
+                team=team,
+                role=role,
+                employment=employment,
+                fte=fte,
+                status=worker_status_label(WorkerState(role, status, end_date), today),
+                end_date=end_date,
+                cases=load.cases,
+                weighted=load.weighted,
+                capacity=load.capacity,
+                rag=load.rag,
+                by_category=dict(by_category),
+            )
+        )
+    return rows
+
+
+# --- Audit ---------------------------------------------------------------------------------
+
+
+def audit_events(session: Session, *, case_id: int | None = None) -> list[AuditRow]:
+    """Audit events, oldest first, with case refs and worker names resolved."""
+    from_worker = sa.orm.aliased(Worker)
+    to_worker = sa.orm.aliased(Worker)
+    stmt = (
+        sa.select(
+            AuditEvent.id,
+            AuditEvent.occurred_at,
+            AuditEvent.actor,
+            AuditEvent.action,
+            Case.case_ref,
+            from_worker.name,
+            to_worker.name,
+            AuditEvent.reason,
+            AuditEvent.detail,
+        )
+        .outerjoin(Case, Case.id == AuditEvent.case_id)
+        .outerjoin(from_worker, from_worker.id == AuditEvent.from_worker_id)
+        .outerjoin(to_worker, to_worker.id == AuditEvent.to_worker_id)
+        .order_by(AuditEvent.occurred_at, AuditEvent.id)
+    )
+    if case_id is not None:
+        stmt = stmt.where(AuditEvent.case_id == case_id)
+    return [AuditRow(*row) for row in session.execute(stmt)]
+
+
+# --- Overview ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TeamOverviewRow:
+    team_id: int
+    team: str
+    open_cases: int
+    allocated: int
+    orphaned: int
+    unallocated: int
+    held_by_manager: int
+    workers: int
+
+
+def team_overview(session: Session, today: dt.date) -> list[TeamOverviewRow]:
+    """Per team: open cases in each queue and active workers (the main window's overview)."""
+    counts: dict[int, dict[Queue, int]] = defaultdict(lambda: defaultdict(int))
+    for row in open_cases(session, today):
+        counts[row.team_id][row.queue] += 1
+    active_workers = dict(
+        session.execute(
+            sa.select(Worker.team_id, sa.func.count())
+            .where(
+                Worker.status == WorkerStatus.ACTIVE,
+                sa.or_(Worker.end_date.is_(None), Worker.end_date >= today),
+            )
+            .group_by(Worker.team_id)
+        ).all()
+    )
+    result = []
+    for team in list_teams(session):
+        c = counts[team.id]
+        result.append(
+            TeamOverviewRow(
+                team_id=team.id,
+                team=team.name,
+                open_cases=sum(c.values()),
+                allocated=c[Queue.ALLOCATED],
+                orphaned=c[Queue.ORPHANED],
+                unallocated=c[Queue.UNALLOCATED],
+                held_by_manager=c[Queue.HELD_BY_MANAGER],
+                workers=active_workers.get(team.id, 0),
+            )
+        )
+    return result
