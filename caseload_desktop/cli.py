@@ -168,17 +168,7 @@ def cmd_migrate(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     path = _database_path(args)
     today = clock.today()
-    demo.plan_teams(args.cases)  # refuse bad sizes before creating anything
-    db = create_database(path)
-    try:
-        with db.write() as session:
-            summary = demo.generate_demo(session, seed=args.seed, cases=args.cases, today=today)
-    except BaseException:
-        db.close()
-        for leftover in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
-            leftover.unlink(missing_ok=True)
-        raise
-    db.close()
+    summary = demo.create_demo_database(path, seed=args.seed, cases=args.cases, today=today)
     out.write(
         f"Created a demo service at {path}: {summary.teams} teams, {summary.workers} workers "
         f"({summary.leavers} leavers), {summary.cases} cases, {summary.family_groups} family "

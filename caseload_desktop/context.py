@@ -9,10 +9,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 
-from caseload_desktop import clock
+from caseload_desktop import clock, locations
 from caseload_desktop.domain.practice import DEFAULT_RULES, PracticeRules
-from caseload_desktop.store.engine import Database
+from caseload_desktop.store import demo
+from caseload_desktop.store.engine import Database, create_database, open_database
 
 
 @dataclasses.dataclass
@@ -28,3 +30,20 @@ class AppContext:
     db: Database
     rules: PracticeRules = DEFAULT_RULES
     today: Callable[[], dt.date] = clock.today
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def open_context(path: Path, *, create: bool = False) -> AppContext:
+    """Open (or create) the team database at ``path`` and wrap it in a context."""
+    db = create_database(path) if create else open_database(path)[0]
+    return AppContext(db=db)
+
+
+def open_demo_context(seed: int = 1, cases: int = demo.DEFAULT_CASES) -> AppContext:
+    """The demo service in the data folder, created on first use."""
+    path = locations.demo_database_path()
+    if not path.exists():
+        demo.create_demo_database(path, seed=seed, cases=cases, today=clock.today())
+    return open_context(path)

@@ -15,6 +15,7 @@ import dataclasses
 import datetime as dt
 import random
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,6 +33,7 @@ from caseload_desktop.domain.practice import DEFAULT_RULES
 from caseload_desktop.domain.reasons import ChangeReason
 from caseload_desktop.domain.timescales import add_working_days
 from caseload_desktop.errors import BadInput
+from caseload_desktop.store.engine import create_database, remove_database_files
 from caseload_desktop.store.models import (
     Allocation,
     AuditEvent,
@@ -832,3 +834,18 @@ def generate_demo(session: Session, *, seed: int, cases: int, today: dt.date) ->
         family_groups=len(gen.groups),
         inspection_team=inspection,
     )
+
+
+def create_demo_database(path: Path, *, seed: int, cases: int, today: dt.date) -> DemoSummary:
+    """Create a new database at ``path`` holding the demo service, or leave nothing behind."""
+    plan_teams(cases)  # refuse a bad size before creating anything
+    db = create_database(path)
+    try:
+        with db.write() as session:
+            return generate_demo(session, seed=seed, cases=cases, today=today)
+    except BaseException:
+        db.close()
+        remove_database_files(path)
+        raise
+    finally:
+        db.close()

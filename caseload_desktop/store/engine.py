@@ -326,6 +326,12 @@ def open_database(
     return Database(path=path, engine=engine, revision=head), report
 
 
+def remove_database_files(path: Path) -> None:
+    """Delete a database the app has just created and its WAL files (never a user's file)."""
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+
+
 def create_database(path: Path | str) -> Database:
     """A new, empty database at head. Refuses to touch an existing file."""
     path = Path(path).expanduser()

@@ -330,13 +330,7 @@ def test_rag_agrees_with_the_thresholds_for_any_council_rules(
         red_above_percent=Decimal(amber + extra),
     )
     percent = load * 100 / cap
-    expected = (
-        Rag.RED
-        if percent > amber + extra
-        else Rag.AMBER
-        if percent >= amber
-        else Rag.GREEN
-    )
+    expected = Rag.RED if percent > amber + extra else Rag.AMBER if percent >= amber else Rag.GREEN
     assert rag(load, cap, rules) is expected
 
 
@@ -424,9 +418,7 @@ def test_a_team_manager_holding_no_case_is_green() -> None:
 
 
 def test_caseload_of_counts_cases_from_a_generator() -> None:
-    caseload = caseload_of(
-        Role.SOCIAL_WORKER, Decimal(1), ((Category.CP, True) for _ in range(3))
-    )
+    caseload = caseload_of(Role.SOCIAL_WORKER, Decimal(1), ((Category.CP, True) for _ in range(3)))
     assert caseload.cases == 3
     assert caseload.weighted == Decimal("7.5")
 
@@ -436,3 +428,17 @@ def test_custom_rules_change_a_workers_caseload() -> None:
     cases = _cases((Category.CP, 7))  # 10.5 points
     assert caseload_of(Role.SOCIAL_WORKER, Decimal(1), cases).rag is Rag.GREEN
     assert caseload_of(Role.SOCIAL_WORKER, Decimal(1), cases, rules).rag is Rag.AMBER
+
+
+def test_rag_is_rated_on_the_exact_load_not_the_rounded_percent_shown() -> None:
+    # A 0.95 FTE social worker (17.1 points) carrying 14.5 points is at 84.8%: shown as 85%,
+    # but still below the amber threshold.
+    caseload = caseload_of(
+        Role.SOCIAL_WORKER,
+        Decimal("0.95"),
+        _cases((Category.CP, 5), (Category.CIN, 7)),
+    )
+    assert caseload.capacity == Decimal("17.1")
+    assert caseload.weighted == Decimal("14.5")
+    assert caseload.percent == Decimal("85")
+    assert caseload.rag is Rag.GREEN

@@ -53,8 +53,8 @@ NBSP = "\u00a0"
         ("Referral / contact", Category.REFERRAL),
         ("Re-referral", Category.REFERRAL),
         ("Assessment", Category.ASSESSMENT),
-        ("C&F assessment", Category.ASSESSMENT),
-        ("Children and Families assessment", Category.ASSESSMENT),
+        ("C and F assessment", Category.ASSESSMENT),
+        ("Child and Family assessment", Category.ASSESSMENT),
         ("Single assessment", Category.ASSESSMENT),
         ("S47", Category.ASSESSMENT),
         ("Section 47", Category.ASSESSMENT),
@@ -91,6 +91,29 @@ def test_parse_category_drops_an_annex_a_coded_prefix(text: str, expected: Categ
 )
 def test_parse_category_reads_its_documented_example_cp_plan_with_a_coded_prefix() -> None:
     assert parse_category("c) CP plan") is Category.CP
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "DOMAIN.md's own name 'Children and Families assessment' normalises to "
+        "'childrenandfamiliesassessment'; the alias table has 'childandfamiliesassessment' "
+        "(child, singular) instead, so it raises ValueError"
+    ),
+)
+def test_parse_category_reads_the_domain_name_children_and_families_assessment() -> None:
+    assert parse_category("Children and Families assessment") is Category.ASSESSMENT
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "'C&F assessment' normalises to 'cfassessment'; the alias table only has "
+        "'candfassessment' (C and F), so the usual abbreviation raises ValueError"
+    ),
+)
+def test_parse_category_reads_the_abbreviation_c_and_f_assessment() -> None:
+    assert parse_category("C&F assessment") is Category.ASSESSMENT
 
 
 @pytest.mark.parametrize(
@@ -156,7 +179,7 @@ def test_parse_category_ignores_case_padding_and_coded_prefixes(
 
 
 @PROPERTY_SETTINGS
-@given(text=st.text(max_size=30))
+@given(text=st.text(alphabet="abcdeilnpCILNP )_-&/" + NBSP, max_size=25))
 def test_parse_category_either_returns_a_category_or_raises_value_error(text: str) -> None:
     try:
         result = parse_category(text)

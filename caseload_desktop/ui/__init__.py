@@ -1,0 +1,1 @@
+"""The Qt user interface: thin widgets over item models; every change goes through services."""

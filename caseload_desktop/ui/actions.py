@@ -1,0 +1,51 @@
+"""The main window's actions, defined once with text, shortcut and status tip.
+
+Menus, toolbars and context menus reuse these objects; shortcuts are the standard keys where Qt
+has one, so each platform gets its own convention.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6 import QtGui, QtWidgets
+
+
+@dataclasses.dataclass(frozen=True)
+class Actions:
+    new_database: QtGui.QAction
+    open_database: QtGui.QAction
+    open_demo: QtGui.QAction
+    quit: QtGui.QAction
+    about: QtGui.QAction
+
+
+def _action(
+    parent: QtWidgets.QWidget,
+    text: str,
+    tip: str,
+    shortcut: QtGui.QKeySequence.StandardKey | None = None,
+) -> QtGui.QAction:
+    action = QtGui.QAction(text, parent)
+    action.setStatusTip(tip)
+    action.setToolTip(tip)
+    if shortcut is not None:
+        action.setShortcut(QtGui.QKeySequence(shortcut))
+    return action
+
+
+def create_actions(parent: QtWidgets.QWidget) -> Actions:
+    keys = QtGui.QKeySequence.StandardKey
+    about = _action(parent, "&About Caseload Desktop", "Version, database and data folder")
+    about.setMenuRole(QtGui.QAction.MenuRole.AboutRole)
+    quit_ = _action(parent, "&Quit", "Close Caseload Desktop", keys.Quit)
+    quit_.setMenuRole(QtGui.QAction.MenuRole.QuitRole)
+    return Actions(
+        new_database=_action(parent, "&New database…", "Create an empty team database", keys.New),
+        open_database=_action(parent, "&Open database…", "Open a team database file", keys.Open),
+        open_demo=_action(
+            parent, "Open the &demo service", "Open (or create) the fictional demo database"
+        ),
+        quit=quit_,
+        about=about,
+    )
