@@ -48,7 +48,7 @@ def has_left(end_date: dt.date | None, today: dt.date) -> bool:
 
 
 def can_hold_cases(worker: WorkerState, today: dt.date) -> bool:
-    return worker.status is WorkerStatus.ACTIVE and not has_left(worker.end_date, today)
+    return worker.status == WorkerStatus.ACTIVE and not has_left(worker.end_date, today)
 
 
 def worker_status_label(worker: WorkerState, today: dt.date) -> str:

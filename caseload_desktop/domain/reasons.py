@@ -28,7 +28,7 @@ class ChangeReason(enum.StrEnum):
     @property
     def needs_text(self) -> bool:
         """ "Other reason" must say what the reason was."""
-        return self is ChangeReason.OTHERS
+        return self == ChangeReason.OTHERS
 
 
 _MEANINGS = {

@@ -82,36 +82,14 @@ def test_parse_category_drops_an_annex_a_coded_prefix(text: str, expected: Categ
     assert parse_category(text) is expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "parse_category's docstring promises 'c) CP plan', but 'CP plan' normalises to "
-        "'cpplan', which is not an alias, so it raises ValueError"
-    ),
-)
 def test_parse_category_reads_its_documented_example_cp_plan_with_a_coded_prefix() -> None:
     assert parse_category("c) CP plan") is Category.CP
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "DOMAIN.md's own name 'Children and Families assessment' normalises to "
-        "'childrenandfamiliesassessment'; the alias table has 'childandfamiliesassessment' "
-        "(child, singular) instead, so it raises ValueError"
-    ),
-)
 def test_parse_category_reads_the_domain_name_children_and_families_assessment() -> None:
     assert parse_category("Children and Families assessment") is Category.ASSESSMENT
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "'C&F assessment' normalises to 'cfassessment'; the alias table only has "
-        "'candfassessment' (C and F), so the usual abbreviation raises ValueError"
-    ),
-)
 def test_parse_category_reads_the_abbreviation_c_and_f_assessment() -> None:
     assert parse_category("C&F assessment") is Category.ASSESSMENT
 
