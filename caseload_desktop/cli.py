@@ -69,8 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    def add(name: str, help_: str, *parents: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        return commands.add_parser(name, help=help_, description=help_, parents=[common, *parents])
+    def add(name: str, help_: str, *parents: _ArgumentParser) -> argparse.ArgumentParser:
+        inherited: list[_ArgumentParser] = [common, *parents]
+        return commands.add_parser(name, help=help_, description=help_, parents=inherited)
 
     add("init", "create a new, empty team database")
     add("migrate", "upgrade a team database to this version's schema (after a backup)")

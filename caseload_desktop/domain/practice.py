@@ -11,11 +11,15 @@ import dataclasses
 from collections.abc import Mapping
 from decimal import Decimal
 from types import MappingProxyType
+from typing import TypeVar
 
 from caseload_desktop.domain.categories import Category, Role
 
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
-def _frozen(mapping: Mapping) -> Mapping:
+
+def _frozen(mapping: Mapping[_K, _V]) -> Mapping[_K, _V]:
     return MappingProxyType(dict(mapping))
 
 

@@ -45,4 +45,5 @@ class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
     def process_result_value(self, value: Any, dialect: sa.Dialect) -> dt.datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=dt.UTC)
+        instant: dt.datetime = value.replace(tzinfo=dt.UTC)
+        return instant

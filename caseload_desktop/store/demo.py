@@ -37,6 +37,7 @@ from caseload_desktop.store.engine import create_database, remove_database_files
 from caseload_desktop.store.models import (
     Allocation,
     AuditEvent,
+    Base,
     Case,
     Child,
     FamilyGroup,
@@ -626,7 +627,8 @@ class _Generator:
 
 
 def _category(rng: random.Random, kind: str) -> Category:
-    categories, weights = zip(*CATEGORY_MIX[kind], strict=True)
+    categories = [category for category, _ in CATEGORY_MIX[kind]]
+    weights = [weight for _, weight in CATEGORY_MIX[kind]]
     return rng.choices(categories, weights)[0]
 
 
@@ -807,9 +809,11 @@ def generate_demo(session: Session, *, seed: int, cases: int, today: dt.date) ->
         (AuditEvent, gen.audit),
     ):
         if rows:
-            session.execute(sa.insert(model), rows)
+            # The Core table, not the ORM entity: one executemany, not the ORM's bulk path
+            # (which issues a statement per row for versioned tables).
+            session.execute(sa.insert(Base.metadata.tables[model.__tablename__]), rows)
     session.execute(
-        sa.insert(AuditEvent),
+        sa.insert(Base.metadata.tables[AuditEvent.__tablename__]),
         [
             {
                 "occurred_at": gen.created_at,

@@ -392,8 +392,9 @@ def worker_caseloads(
             Worker.team_id == team_id
         )
     held: dict[int, list[tuple[Category, bool]]] = defaultdict(list)
-    for worker_id, category, court, count in session.execute(held_stmt):
-        held[worker_id].extend([(category, court)] * count)
+    for holder_id, category, court, count in session.execute(held_stmt):
+        assert holder_id is not None  # the query keeps only allocations with a worker
+        held[holder_id].extend([(category, court)] * count)
 
     workers_stmt = (
         sa.select(

@@ -30,7 +30,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     Attributes:
         context: the open database's ``AppContext``, or None on the start page.
-        actions: the window's actions (menus reuse them).
+        main_actions: the window's actions (menus reuse them; ``actions()`` is QWidget's).
     """
 
     database_changed = QtCore.Signal(str)
@@ -40,7 +40,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.context: AppContext | None = None
         self.setObjectName("main_window")
         self.resize(1200, 760)
-        self.actions = create_actions(self)
+        self.main_actions = create_actions(self)
         self._build_menus()
         self._build_central()
         self._build_status_bar()
@@ -52,13 +52,13 @@ class MainWindow(QtWidgets.QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        file_menu.addAction(self.actions.new_database)
-        file_menu.addAction(self.actions.open_database)
-        file_menu.addAction(self.actions.open_demo)
+        file_menu.addAction(self.main_actions.new_database)
+        file_menu.addAction(self.main_actions.open_database)
+        file_menu.addAction(self.main_actions.open_demo)
         file_menu.addSeparator()
-        file_menu.addAction(self.actions.quit)
+        file_menu.addAction(self.main_actions.quit)
         help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self.actions.about)
+        help_menu.addAction(self.main_actions.about)
 
     def _build_central(self) -> None:
         self.pages = QtWidgets.QStackedWidget()
@@ -78,9 +78,9 @@ class MainWindow(QtWidgets.QMainWindow):
         buttons = QtWidgets.QHBoxLayout()
         buttons.addStretch(1)
         for action in (
-            self.actions.new_database,
-            self.actions.open_database,
-            self.actions.open_demo,
+            self.main_actions.new_database,
+            self.main_actions.open_database,
+            self.main_actions.open_demo,
         ):
             button = QtWidgets.QPushButton(action.text().replace("&", ""))
             button.setAccessibleName(action.text().replace("&", "").rstrip("…"))
@@ -135,11 +135,11 @@ class MainWindow(QtWidgets.QMainWindow):
         status.addPermanentWidget(self.today_label)
 
     def _connect(self) -> None:
-        self.actions.new_database.triggered.connect(self.new_database)
-        self.actions.open_database.triggered.connect(self.open_database)
-        self.actions.open_demo.triggered.connect(self.open_demo)
-        self.actions.quit.triggered.connect(self.close)
-        self.actions.about.triggered.connect(self.show_about)
+        self.main_actions.new_database.triggered.connect(self.new_database)
+        self.main_actions.open_database.triggered.connect(self.open_database)
+        self.main_actions.open_demo.triggered.connect(self.open_demo)
+        self.main_actions.quit.triggered.connect(self.close)
+        self.main_actions.about.triggered.connect(self.show_about)
 
     # --- State -----------------------------------------------------------------------------
 
