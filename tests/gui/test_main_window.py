@@ -1,0 +1,196 @@
+"""The main window: the open database in the status bar, the team overview, open and create."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from PySide6 import QtCore, QtWidgets
+
+from caseload_desktop import app
+from caseload_desktop.context import open_context
+from caseload_desktop.errors import NotADatabase, NotFound
+from caseload_desktop.store import queries
+from caseload_desktop.store.demo import INSPECTION_TEAM
+from caseload_desktop.ui.interaction import Interaction
+from caseload_desktop.ui.main_window import MainWindow
+from caseload_desktop.ui.models.team_overview import TeamOverviewModel
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+TODAY = dt.date(2026, 11, 26)
+
+
+@pytest.fixture
+def errors(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        Interaction,
+        "show_error",
+        classmethod(lambda cls, parent, title, text: shown.append((title, text))),
+    )
+    return shown
+
+
+@pytest.fixture
+def window(qtbot, demo_db_path: Path) -> MainWindow:  # type: ignore[no-untyped-def]
+    win = MainWindow(open_context(demo_db_path))
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def test_the_status_bar_names_the_open_database_and_today(
+    window: MainWindow, demo_db_path: Path
+) -> None:
+    assert str(demo_db_path) in window.database_label.text()
+    assert window.database_label.accessibleName() == "Open database"
+    assert "26 Nov 2026" in window.today_label.text()
+    assert "CASELOAD_TODAY" in window.today_label.text()
+    assert demo_db_path.name in window.windowTitle()
+
+
+def test_the_overview_model_is_a_well_behaved_model(window: MainWindow, qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    qtmodeltester.check(window.overview_model)
+
+
+def test_the_overview_shows_each_teams_queues_as_the_queries_count_them(
+    window: MainWindow,
+) -> None:
+    model = window.overview_model
+    assert window.context is not None
+    with window.context.db.read() as session:
+        team = queries.find_team(session, INSPECTION_TEAM)
+        q = queries.queues(session, TODAY, team_id=team.id)
+    row = next(r for r in range(model.rowCount()) if model.row_at(r).team == INSPECTION_TEAM)
+
+    def shown(column: int) -> str:
+        return model.index(row, column).data()
+
+    assert shown(TeamOverviewModel.COL_ORPHANED) == str(len(q.orphaned))
+    assert shown(TeamOverviewModel.COL_UNALLOCATED) == str(len(q.unallocated))
+    assert shown(TeamOverviewModel.COL_HELD) == str(len(q.held_by_manager))
+    assert (
+        int(shown(TeamOverviewModel.COL_ORPHANED)) + int(shown(TeamOverviewModel.COL_UNALLOCATED))
+        >= 230
+    )
+
+
+def test_a_screenshot_of_the_main_window_reads_at_1366x768(window: MainWindow) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    image = window.grab()
+    assert image.width() == 1366 and image.height() == 768
+    assert image.save(str(ARTIFACTS / "main_window.png"))
+
+
+def test_with_no_database_the_start_page_offers_create_open_and_demo(qtbot) -> None:  # type: ignore[no-untyped-def]
+    win = MainWindow(None)
+    qtbot.addWidget(win)
+    assert win.pages.currentWidget() is win.start_page
+    assert win.database_label.text() == "No database open"
+    names = {b.accessibleName() for b in win.start_page.findChildren(QtWidgets.QPushButton)}
+    assert names == {"New database", "Open database", "Open the demo service"}
+
+
+def test_file_open_opens_the_chosen_database(
+    qtbot,
+    demo_db_path: Path,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    win = MainWindow(None)
+    qtbot.addWidget(win)
+    monkeypatch.setattr(
+        Interaction, "choose_database_to_open", classmethod(lambda cls, parent, start: demo_db_path)
+    )
+    with qtbot.waitSignal(win.database_changed) as signal:
+        win.main_actions.open_database.trigger()
+    assert signal.args == [str(demo_db_path)]
+    assert win.pages.currentWidget() is win.overview_page
+    assert win.overview_model.rowCount() >= 5
+
+
+def test_opening_a_file_that_is_not_a_database_shows_why_and_keeps_the_open_one(
+    window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, errors: list
+) -> None:
+    bad = tmp_path / "notes.db"
+    bad.write_text("not a database", encoding="utf-8")
+    monkeypatch.setattr(
+        Interaction, "choose_database_to_open", classmethod(lambda cls, parent, start: bad)
+    )
+    before = window.context
+    window.main_actions.open_database.trigger()
+    assert len(errors) == 1 and "not a Caseload Desktop database" in errors[0][1]
+    assert window.context is before
+    assert bad.read_text(encoding="utf-8") == "not a database"
+
+
+def test_file_new_creates_an_empty_database_and_opens_it(
+    qtbot,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    target = tmp_path / "new-team.db"
+    win = MainWindow(None)
+    qtbot.addWidget(win)
+    monkeypatch.setattr(
+        Interaction, "choose_new_database", classmethod(lambda cls, parent, start: target)
+    )
+    win.main_actions.new_database.trigger()
+    assert target.exists()
+    assert str(target) in win.database_label.text()
+    assert win.overview_model.rowCount() == 0
+
+
+def test_open_the_demo_creates_it_in_the_data_folder_once(qtbot) -> None:  # type: ignore[no-untyped-def]
+    win = MainWindow(None)
+    qtbot.addWidget(win)
+    win.main_actions.open_demo.trigger()
+    assert win.context is not None and win.context.db.path.name == "demo.db"
+    assert win.overview_model.rowCount() >= 6
+
+
+def test_the_gui_entry_refuses_a_missing_database_without_creating_it(tmp_path: Path) -> None:
+    args = argparse.Namespace(demo=False, db=tmp_path / "missing.db")
+    with pytest.raises(NotFound):
+        app.initial_context(args)
+    assert not (tmp_path / "missing.db").exists()
+
+
+def test_the_gui_entry_opens_the_named_database(demo_db_path: Path) -> None:
+    context = app.initial_context(argparse.Namespace(demo=False, db=demo_db_path))
+    assert context is not None and context.db.path == demo_db_path
+    context.close()
+
+
+def test_the_gui_entry_with_no_arguments_opens_nothing_when_there_is_no_default_database() -> None:
+    assert app.initial_context(argparse.Namespace(demo=False, db=None)) is None
+
+
+def test_the_gui_entry_reports_a_bad_file(tmp_path: Path) -> None:
+    bad = tmp_path / "x.db"
+    bad.write_bytes(b"\x00" * 100)
+    with pytest.raises(NotADatabase):
+        app.initial_context(argparse.Namespace(demo=False, db=bad))
+
+
+def test_about_names_version_schema_and_data_folder(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr(
+        Interaction, "show_about", classmethod(lambda cls, parent, title, text: shown.append(text))
+    )
+    window.main_actions.about.trigger()
+    assert window.context is not None
+    assert window.context.db.revision in shown[0] and "Data folder" in shown[0]
+
+
+def test_quit_closes_the_window_and_the_database(window: MainWindow) -> None:
+    window.main_actions.quit.trigger()
+    assert window.context is None
+    assert not window.isVisible()
+    QtCore.QCoreApplication.processEvents()
