@@ -30,7 +30,7 @@ class _ArgumentParser(argparse.ArgumentParser):
     """argparse, with errors raised as ``BadInput`` so every error looks the same."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise _UsageError(f"{message}\n{self.format_usage().strip()}")
+        raise _UsageError(f"{message} (see '{self.prog} --help')")
 
 
 class _UsageError(BadInput):
@@ -191,8 +191,7 @@ def _queue_row(row: queries.OpenCaseRow, extra: dict[str, Any]) -> dict[str, Any
     }
 
 
-def cmd_queue(args: argparse.Namespace, out: TextIO) -> int:
-    db = _open(args)
+def cmd_queue(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     today = clock.today()
     team_id, team_name = _team_id(db, args.team)
     with db.read() as session:
@@ -273,8 +272,7 @@ def cmd_queue(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def cmd_caseloads(args: argparse.Namespace, out: TextIO) -> int:
-    db = _open(args)
+def cmd_caseloads(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     today = clock.today()
     team_id, _team_name = _team_id(db, args.team)
     with db.read() as session:
@@ -338,8 +336,7 @@ def cmd_caseloads(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def cmd_cases(args: argparse.Namespace, out: TextIO) -> int:
-    db = _open(args)
+def cmd_cases(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     today = clock.today()
     team_id, _team_name = _team_id(db, args.team)
     worker_id = None
@@ -386,8 +383,7 @@ def cmd_cases(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def cmd_audit(args: argparse.Namespace, out: TextIO) -> int:
-    db = _open(args)
+def cmd_audit(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     with db.read() as session:
         case_id = None if args.case is None else queries.find_case_id(session, args.case)
         rows = queries.audit_events(session, case_id=case_id)
@@ -419,14 +415,28 @@ def cmd_audit(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
+Command = Callable[[argparse.Namespace, TextIO], int]
+ReadCommand = Callable[[Database, argparse.Namespace, TextIO], int]
+
+
+def _on_open_database(command: ReadCommand) -> Command:
+    """Run ``command`` on the database named by ``--db``, closed again when it returns."""
+
+    def run(args: argparse.Namespace, out: TextIO) -> int:
+        with _open(args) as db:
+            return command(db, args, out)
+
+    return run
+
+
+COMMANDS: dict[str, Command] = {
     "init": cmd_init,
     "migrate": cmd_migrate,
     "demo": cmd_demo,
-    "queue": cmd_queue,
-    "caseloads": cmd_caseloads,
-    "cases": cmd_cases,
-    "audit": cmd_audit,
+    "queue": _on_open_database(cmd_queue),
+    "caseloads": _on_open_database(cmd_caseloads),
+    "cases": _on_open_database(cmd_cases),
+    "audit": _on_open_database(cmd_audit),
 }
 
 
@@ -434,7 +444,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run one command; returns the exit status (the console script exits with it)."""
     out = out or sys.stdout
     try:
-        args = build_parser().parse_args(argv)
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as done:  # --help and --version print, then exit 0
+            return done.code if isinstance(done.code, int) else 0
         return COMMANDS[args.command](args, out)
     except CaseloadError as exc:
         sys.stderr.write(f"{PROG}: error: {exc}\n")

@@ -80,8 +80,13 @@ class FileState:
     revision: str | None  # None: an empty SQLite database (no tables yet)
 
 
-def _read_only_uri(path: Path) -> str:
-    return "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
+def _read_only_uri(path: Path, *, immutable: bool = False) -> str:
+    uri = "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
+    return uri + "&immutable=1" if immutable else uri
+
+
+def _wal_file(path: Path) -> Path:
+    return path.with_name(path.name + "-wal")
 
 
 def inspect_file(path: Path) -> FileState:
@@ -99,8 +104,13 @@ def inspect_file(path: Path) -> FileState:
         raise NotADatabase(f"{path} is empty (0 bytes): it is not a Caseload Desktop database.")
     if header != SQLITE_HEADER:
         raise NotADatabase(f"{path} is not a Caseload Desktop database (not an SQLite file).")
+    # A read-only connection to a WAL database creates -wal and -shm files that it cannot
+    # remove. With no -wal file, every commit is in the main file (the last connection
+    # checkpointed it), so read it as immutable and create nothing beside it. With a -wal file
+    # (open elsewhere, or a crash), read normally so its commits are seen.
+    immutable = not _wal_file(path).exists()
     try:
-        conn = sqlite3.connect(_read_only_uri(path), uri=True)
+        conn = sqlite3.connect(_read_only_uri(path, immutable=immutable), uri=True)
         try:
             tables = {
                 row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
@@ -205,6 +215,12 @@ class Database:
     def close(self) -> None:
         self.engine.dispose()
 
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
 
 @contextlib.contextmanager
 def _translate_lock_errors(path: Path) -> Iterator[None]:
@@ -284,14 +300,17 @@ def open_database(
     path: Path | str,
     *,
     create: bool = False,
-    busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    busy_timeout: float | None = None,
 ) -> tuple[Database, MigrationReport]:
     """Open (or with ``create``, create) the team database at ``path``, migrated to head.
 
     A database at an older revision is backed up to ``backups/`` beside it first. Raises
     ``NotFound``, ``NotADatabase``, ``NewerSchema`` or ``DatabaseBusy`` with a message for the
-    user; none of them leaves the file changed.
+    user; none of them leaves the file changed. ``busy_timeout`` (seconds) defaults to
+    ``DEFAULT_BUSY_TIMEOUT``.
     """
+    if busy_timeout is None:
+        busy_timeout = DEFAULT_BUSY_TIMEOUT
     path = Path(path).expanduser()
     if path.exists():
         state = inspect_file(path)
