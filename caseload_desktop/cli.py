@@ -83,12 +83,38 @@ def build_parser() -> argparse.ArgumentParser:
         default=demo.DEFAULT_CASES,
         help=f"number of cases (default {demo.DEFAULT_CASES}; 100000 for service scale)",
     )
+    demo_cmd.add_argument(
+        "--team-size",
+        type=_positive_int,
+        default=demo.DEFAULT_TEAM_SIZE,
+        metavar="N",
+        help=f"cases per ordinary team (default {demo.DEFAULT_TEAM_SIZE})",
+    )
     add("queue", "orphaned, unallocated and held-by-manager cases", team, as_json)
     add("caseloads", "each worker's cases and weighted load against capacity", team, as_json)
     cases_cmd = add("cases", "open cases with their current worker", team, as_json)
     cases_cmd.add_argument("--worker", metavar="NAME_OR_STAFF_ID", help="only this worker's cases")
     audit_cmd = add("audit", "the audit trail, oldest first", as_json)
     audit_cmd.add_argument("--case", metavar="REF", help="only events about this case")
+
+    bench_help = "measure speed at service scale, each figure beside its floor"
+    bench_cmd = commands.add_parser("bench", help=bench_help, description=bench_help)
+    bench_cmd.add_argument(
+        "figures", nargs="?", choices=["board"], default="board", help="what to measure"
+    )
+    bench_cmd.add_argument(
+        "--cases", type=_positive_int, default=100_000, help="cases in the service (100000)"
+    )
+    bench_cmd.add_argument(
+        "--team-size",
+        type=_positive_int,
+        default=demo.DEFAULT_TEAM_SIZE,
+        metavar="N",
+        help=f"cases per ordinary team (default {demo.DEFAULT_TEAM_SIZE})",
+    )
+    bench_cmd.add_argument("--seed", type=_positive_int, default=1, help="demo seed (1)")
+    bench_cmd.add_argument("--repeat", type=_positive_int, default=3, help="runs per figure (3)")
+    bench_cmd.add_argument("--json", type=Path, metavar="FILE", help="also write the figures here")
     return parser
 
 
@@ -169,7 +195,9 @@ def cmd_migrate(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     path = _database_path(args)
     today = clock.today()
-    summary = demo.create_demo_database(path, seed=args.seed, cases=args.cases, today=today)
+    summary = demo.create_demo_database(
+        path, seed=args.seed, cases=args.cases, today=today, team_size=args.team_size
+    )
     out.write(
         f"Created a demo service at {path}: {summary.teams} teams, {summary.workers} workers "
         f"({summary.leavers} leavers), {summary.cases} cases, {summary.family_groups} family "
@@ -177,6 +205,31 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     )
     if summary.inspection_team:
         out.write(f"The team in the state an inspection found: {summary.inspection_team}.\n")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace, out: TextIO) -> int:
+    from caseload_desktop import bench  # imports Qt: only this command needs it
+
+    if args.repeat < 1:
+        raise BadInput("--repeat must be at least 1.")
+    demo.plan_teams(args.cases, args.team_size)  # refuse bad sizes before generating
+    out.write(
+        f"Measuring on a {args.cases:,}-case demo (cached in the data folder after the first "
+        "run)...\n"
+    )
+    out.flush()
+    figures = bench.bench_board(args.cases, args.team_size, args.seed, args.repeat)
+    out.write(bench.report(figures) + "\n")
+    if args.json is not None:
+        parameters = {
+            "cases": args.cases,
+            "team_size": args.team_size,
+            "seed": args.seed,
+            "repeat": args.repeat,
+        }
+        bench.write_json(args.json, figures, parameters)
+        out.write(f"Wrote {args.json}\n")
     return 0
 
 
@@ -437,6 +490,7 @@ COMMANDS: dict[str, Command] = {
     "caseloads": _on_open_database(cmd_caseloads),
     "cases": _on_open_database(cmd_cases),
     "audit": _on_open_database(cmd_audit),
+    "bench": cmd_bench,
 }
 
 

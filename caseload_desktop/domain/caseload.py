@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
 from caseload_desktop.domain.categories import Category, Role
@@ -87,3 +87,20 @@ def caseload_of(
     load = weighted_load(held, rules)
     cap = capacity(role, fte, rules)
     return Caseload(cases=len(held), weighted=load, capacity=cap, rag=rag(load, cap, rules))
+
+
+def caseload_from_counts(
+    role: Role,
+    fte: Decimal,
+    counts: Mapping[tuple[Category, bool], int],
+    rules: PracticeRules = DEFAULT_RULES,
+) -> Caseload:
+    """``caseload_of`` for cases counted by ``(category, in_court_proceedings)``."""
+    load = sum(
+        (rules.weight_of(category, court) * count for (category, court), count in counts.items()),
+        Decimal(0),
+    )
+    cap = capacity(role, fte, rules)
+    return Caseload(
+        cases=sum(counts.values()), weighted=load, capacity=cap, rag=rag(load, cap, rules)
+    )

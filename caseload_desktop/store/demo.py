@@ -51,6 +51,9 @@ SERVICE = "Children's Services"
 INSPECTION_TEAM = "Assessment and Intervention North"
 DEFAULT_CASES = 1000
 MIN_CASES = 60
+DEFAULT_TEAM_SIZE = 110  # cases per ordinary team; a real team holds roughly 80-200
+MIN_TEAM_SIZE = 10
+MAX_TEAM_SIZE = 5000
 INSPECTION_TEAM_CASES = 330  # orphaned + unallocated + held + the few still allocated
 
 FIRST_NAMES = [
@@ -360,15 +363,19 @@ class DemoSummary:
     inspection_team: str | None
 
 
-def plan_teams(cases: int) -> list[TeamPlan]:
-    """Split ``cases`` over teams of about 110 cases, with the inspection-state team first."""
+def plan_teams(cases: int, team_size: int = DEFAULT_TEAM_SIZE) -> list[TeamPlan]:
+    """Split ``cases`` over teams of about ``team_size`` cases, the inspection-state team first."""
     if cases < MIN_CASES:
         raise BadInput(
             f"--cases must be at least {MIN_CASES} (a demo needs five teams), not {cases}."
         )
+    if not MIN_TEAM_SIZE <= team_size <= MAX_TEAM_SIZE:
+        raise BadInput(
+            f"--team-size must be from {MIN_TEAM_SIZE} to {MAX_TEAM_SIZE} cases, not {team_size}."
+        )
     inspection = min(INSPECTION_TEAM_CASES, cases // 3)
     rest = cases - inspection
-    team_count = max(5, round(rest / 110))
+    team_count = max(5, round(rest / team_size))
     plans = [TeamPlan(INSPECTION_TEAM, "assessment", inspection, inspection_state=True)]
     base, extra = divmod(rest, team_count)
     for index in range(team_count):
@@ -789,12 +796,19 @@ def _fill_team(gen: _Generator, team_id: int, plan: TeamPlan) -> None:
 _FIRST_REASONS = (ChangeReason.FCONTA, ChangeReason.TSPROC, ChangeReason.MANAGE)
 
 
-def generate_demo(session: Session, *, seed: int, cases: int, today: dt.date) -> DemoSummary:
+def generate_demo(
+    session: Session,
+    *,
+    seed: int,
+    cases: int,
+    today: dt.date,
+    team_size: int = DEFAULT_TEAM_SIZE,
+) -> DemoSummary:
     """Fill an empty database with the demo service. The caller owns the transaction."""
     if session.execute(sa.select(sa.func.count()).select_from(Team)).scalar_one():
         raise BadInput("The demo needs an empty database; this one already holds teams.")
     gen = _Generator(seed, today)
-    plans = plan_teams(cases)
+    plans = plan_teams(cases, team_size)
     for index, plan in enumerate(plans, start=1):
         gen.teams.append({"id": index, "name": plan.name, "service": SERVICE, "version": 1})
         _fill_team(gen, index, plan)
@@ -840,13 +854,20 @@ def generate_demo(session: Session, *, seed: int, cases: int, today: dt.date) ->
     )
 
 
-def create_demo_database(path: Path, *, seed: int, cases: int, today: dt.date) -> DemoSummary:
+def create_demo_database(
+    path: Path,
+    *,
+    seed: int,
+    cases: int,
+    today: dt.date,
+    team_size: int = DEFAULT_TEAM_SIZE,
+) -> DemoSummary:
     """Create a new database at ``path`` holding the demo service, or leave nothing behind."""
-    plan_teams(cases)  # refuse a bad size before creating anything
+    plan_teams(cases, team_size)  # refuse a bad size before creating anything
     db = create_database(path)
     try:
         with db.write() as session:
-            return generate_demo(session, seed=seed, cases=cases, today=today)
+            return generate_demo(session, seed=seed, cases=cases, today=today, team_size=team_size)
     except BaseException:
         db.close()
         remove_database_files(path)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import logging
 import os
 import sqlite3
@@ -59,14 +60,20 @@ def alembic_config() -> Config:
     return config
 
 
+@functools.cache
+def _script_directory() -> ScriptDirectory:
+    # Reading the revision files costs tens of milliseconds; they do not change while running.
+    return ScriptDirectory.from_config(alembic_config())
+
+
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = _script_directory().get_current_head()
     assert head is not None, "migrations/versions holds no revision"
     return head
 
 
 def known_revisions() -> set[str]:
-    return {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    return {rev.revision for rev in _script_directory().walk_revisions()}
 
 
 # --- Checking a file without writing to it -------------------------------------------------

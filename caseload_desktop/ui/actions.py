@@ -16,6 +16,7 @@ class Actions:
     new_database: QtGui.QAction
     open_database: QtGui.QAction
     open_demo: QtGui.QAction
+    refresh: QtGui.QAction
     quit: QtGui.QAction
     about: QtGui.QAction
 
@@ -46,6 +47,7 @@ def create_actions(parent: QtWidgets.QWidget) -> Actions:
         open_demo=_action(
             parent, "Open the &demo service", "Open (or create) the fictional demo database"
         ),
+        refresh=_action(parent, "&Refresh", "Read the board again", keys.Refresh),
         quit=quit_,
         about=about,
     )

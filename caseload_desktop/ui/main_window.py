@@ -1,7 +1,6 @@
-"""The main window: menus, the open database, and an overview of its teams.
+"""The main window: menus, the caseload board of the open database, and the status bar.
 
-With no database open it shows a start page offering to create, open or try the demo. The
-caseload board (its own issue) replaces the overview as the central view.
+With no database open it shows a start page offering to create, open or try the demo.
 """
 
 from __future__ import annotations
@@ -14,10 +13,10 @@ from caseload_desktop import APP_NAME, __version__, clock, locations
 from caseload_desktop.context import AppContext, open_context, open_demo_context
 from caseload_desktop.display import uk_date
 from caseload_desktop.errors import CaseloadError
-from caseload_desktop.store import queries
 from caseload_desktop.ui.actions import create_actions
 from caseload_desktop.ui.interaction import Interaction
-from caseload_desktop.ui.models.team_overview import TeamOverviewModel
+from caseload_desktop.ui.preferences import Preferences
+from caseload_desktop.ui.widgets.caseload_board import CaseloadBoard
 
 STATUS_SPACING = 12
 
@@ -35,11 +34,17 @@ class MainWindow(QtWidgets.QMainWindow):
 
     database_changed = QtCore.Signal(str)
 
-    def __init__(self, context: AppContext | None = None) -> None:
+    def __init__(
+        self, context: AppContext | None = None, preferences: Preferences | None = None
+    ) -> None:
         super().__init__()
         self.context: AppContext | None = None
         self.setObjectName("main_window")
-        self.resize(1200, 760)
+        self.preferences = preferences or Preferences()
+        self.resize(1280, 760)
+        geometry = self.preferences.state("main_window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
         self.main_actions = create_actions(self)
         self._build_menus()
         self._build_central()
@@ -57,6 +62,8 @@ class MainWindow(QtWidgets.QMainWindow):
         file_menu.addAction(self.main_actions.open_demo)
         file_menu.addSeparator()
         file_menu.addAction(self.main_actions.quit)
+        view_menu = bar.addMenu("&View")
+        view_menu.addAction(self.main_actions.refresh)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.main_actions.about)
 
@@ -91,33 +98,8 @@ class MainWindow(QtWidgets.QMainWindow):
         start_layout.addStretch(2)
         self.start_page = start
 
-        # Overview page: one row per team.
-        overview = QtWidgets.QWidget()
-        layout = QtWidgets.QVBoxLayout(overview)
-        self.overview_heading = QtWidgets.QLabel()
-        self.overview_heading.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        layout.addWidget(self.overview_heading)
-        self.overview_model = TeamOverviewModel(self)
-        self.overview_view = QtWidgets.QTableView()
-        self.overview_view.setObjectName("team_overview")
-        self.overview_view.setAccessibleName("Teams overview")
-        self.overview_view.setModel(self.overview_model)
-        self.overview_view.setSelectionBehavior(
-            QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows
-        )
-        self.overview_view.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.overview_view.setAlternatingRowColors(True)
-        self.overview_view.verticalHeader().hide()
-        header = self.overview_view.horizontalHeader()
-        header.setSectionResizeMode(
-            TeamOverviewModel.COL_TEAM, QtWidgets.QHeaderView.ResizeMode.Stretch
-        )
-        header.setDefaultSectionSize(120)
-        layout.addWidget(self.overview_view)
-        self.overview_page = overview
-
         self.pages.addWidget(self.start_page)
-        self.pages.addWidget(self.overview_page)
+        self.board: CaseloadBoard | None = None
         self.setCentralWidget(self.pages)
 
     def _build_status_bar(self) -> None:
@@ -131,7 +113,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self.today_label = QtWidgets.QLabel()
         self.today_label.setObjectName("today_label")
         self.today_label.setAccessibleName("Today's date")
+        self.busy_indicator = QtWidgets.QProgressBar()
+        self.busy_indicator.setObjectName("busy_indicator")
+        self.busy_indicator.setAccessibleName("Reading the database")
+        self.busy_indicator.setRange(0, 0)  # indeterminate
+        self.busy_indicator.setMaximumWidth(120)
+        self.busy_indicator.setTextVisible(False)
+        self.busy_indicator.hide()
         status.addWidget(self.database_label, 1)
+        status.addPermanentWidget(self.busy_indicator)
         status.addPermanentWidget(self.today_label)
 
     def _connect(self) -> None:
@@ -139,26 +129,41 @@ class MainWindow(QtWidgets.QMainWindow):
         self.main_actions.open_database.triggered.connect(self.open_database)
         self.main_actions.open_demo.triggered.connect(self.open_demo)
         self.main_actions.quit.triggered.connect(self.close)
+        self.main_actions.refresh.triggered.connect(self.refresh)
         self.main_actions.about.triggered.connect(self.show_about)
 
     # --- State -----------------------------------------------------------------------------
 
     def set_context(self, context: AppContext | None) -> None:
-        """Show ``context``'s database (closing the one open before), or the start page."""
+        """Show ``context``'s database on the board (closing the one open before), or the
+        start page."""
+        if self.board is not None:
+            self.board.save_layout()
+            self.board.wait_until_loaded()
+            self.pages.removeWidget(self.board)
+            self.board.deleteLater()
+            self.board = None
         if self.context is not None and self.context is not context:
             self.context.close()
         self.context = context
+        self.main_actions.refresh.setEnabled(context is not None)
         if context is None:
             self.setWindowTitle(APP_NAME)
             self.database_label.setText("No database open")
+            self.database_label.setToolTip("")
             self.pages.setCurrentWidget(self.start_page)
-            self.overview_model.set_rows([])
         else:
             self.setWindowTitle(f"{context.db.path.name} — {APP_NAME}")
             self.database_label.setText(f"Database: {context.db.path}")
             self.database_label.setToolTip(str(context.db.path))
-            self.refresh()
-            self.pages.setCurrentWidget(self.overview_page)
+            self.board = CaseloadBoard(context, self.preferences)
+            self.board.busy.connect(self.busy_indicator.setVisible)
+            self.board.failed.connect(
+                lambda message: Interaction.show_error(self, "Cannot read the board", message)
+            )
+            self.pages.addWidget(self.board)
+            self.pages.setCurrentWidget(self.board)
+            self.board.refresh(keep_selection=False)
         self._show_today()
         self.database_changed.emit("" if context is None else str(context.db.path))
 
@@ -176,23 +181,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     @QtCore.Slot()
     def refresh(self) -> None:
-        """Re-read the overview from the database."""
-        if self.context is None:
-            return
-        context = self.context
-        with context.db.read() as session:
-            rows = queries.team_overview(session, context.today())
-        self.overview_model.set_rows(rows)
-        totals = (
-            sum(r.open_cases for r in rows),
-            sum(r.orphaned for r in rows),
-            sum(r.unallocated for r in rows),
-            sum(r.held_by_manager for r in rows),
-        )
-        self.overview_heading.setText(
-            f"<h2>{len(rows)} teams</h2><p>{totals[0]} open cases: <b>{totals[1]} orphaned</b>, "
-            f"<b>{totals[2]} unallocated</b>, <b>{totals[3]} held by a manager</b>.</p>"
-        )
+        """Read the board again from the database."""
+        if self.board is not None:
+            self.board.refresh()
 
     # --- Commands --------------------------------------------------------------------------
 
@@ -243,7 +234,7 @@ class MainWindow(QtWidgets.QMainWindow):
         Interaction.show_about(self, f"About {APP_NAME}", "".join(lines))
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
-        if self.context is not None:
-            self.context.close()
-            self.context = None
+        self.preferences.set_state("main_window/geometry", self.saveGeometry())
+        self.set_context(None)
+        self.preferences.sync()
         super().closeEvent(event)

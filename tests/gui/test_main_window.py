@@ -13,11 +13,9 @@ from PySide6 import QtCore, QtWidgets
 from caseload_desktop import app
 from caseload_desktop.context import open_context
 from caseload_desktop.errors import NotADatabase, NotFound
-from caseload_desktop.store import queries
 from caseload_desktop.store.demo import INSPECTION_TEAM
 from caseload_desktop.ui.interaction import Interaction
 from caseload_desktop.ui.main_window import MainWindow
-from caseload_desktop.ui.models.team_overview import TeamOverviewModel
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 TODAY = dt.date(2026, 11, 26)
@@ -35,8 +33,8 @@ def errors(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def window(qtbot, demo_db_path: Path) -> MainWindow:  # type: ignore[no-untyped-def]
-    win = MainWindow(open_context(demo_db_path))
+def window(qtbot, demo_db_path: Path, preferences) -> MainWindow:  # type: ignore[no-untyped-def]
+    win = MainWindow(open_context(demo_db_path), preferences)
     qtbot.addWidget(win)
     win.resize(1366, 768)
     win.show()
@@ -54,34 +52,19 @@ def test_the_status_bar_names_the_open_database_and_today(
     assert demo_db_path.name in window.windowTitle()
 
 
-def test_the_overview_model_is_a_well_behaved_model(window: MainWindow, qtmodeltester) -> None:  # type: ignore[no-untyped-def]
-    qtmodeltester.check(window.overview_model)
-
-
-def test_the_overview_shows_each_teams_queues_as_the_queries_count_them(
-    window: MainWindow,
-) -> None:
-    model = window.overview_model
-    assert window.context is not None
-    with window.context.db.read() as session:
-        team = queries.find_team(session, INSPECTION_TEAM)
-        q = queries.queues(session, TODAY, team_id=team.id)
-    row = next(r for r in range(model.rowCount()) if model.row_at(r).team == INSPECTION_TEAM)
-
-    def shown(column: int) -> str:
-        return model.index(row, column).data()
-
-    assert shown(TeamOverviewModel.COL_ORPHANED) == str(len(q.orphaned))
-    assert shown(TeamOverviewModel.COL_UNALLOCATED) == str(len(q.unallocated))
-    assert shown(TeamOverviewModel.COL_HELD) == str(len(q.held_by_manager))
-    assert (
-        int(shown(TeamOverviewModel.COL_ORPHANED)) + int(shown(TeamOverviewModel.COL_UNALLOCATED))
-        >= 230
-    )
+def test_the_board_opens_on_the_first_team_and_says_when_it_is_busy(window: MainWindow) -> None:
+    assert window.board is not None
+    window.board.wait_until_loaded()
+    assert window.board.team_picker.currentIndex() == 1  # the first team, not "all teams"
+    assert window.board.workers_model.rowCount() > 0
+    assert window.busy_indicator.isHidden()
 
 
 def test_a_screenshot_of_the_main_window_reads_at_1366x768(window: MainWindow) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
+    assert window.board is not None
+    window.board.select_team(INSPECTION_TEAM)
+    window.board.wait_until_loaded()
     image = window.grab()
     assert image.width() == 1366 and image.height() == 768
     assert image.save(str(ARTIFACTS / "main_window.png"))
@@ -109,8 +92,9 @@ def test_file_open_opens_the_chosen_database(
     with qtbot.waitSignal(win.database_changed) as signal:
         win.main_actions.open_database.trigger()
     assert signal.args == [str(demo_db_path)]
-    assert win.pages.currentWidget() is win.overview_page
-    assert win.overview_model.rowCount() >= 5
+    assert win.board is not None and win.pages.currentWidget() is win.board
+    win.board.wait_until_loaded()
+    assert win.board.team_picker.count() >= 6  # "All teams" and each team
 
 
 def test_opening_a_file_that_is_not_a_database_shows_why_and_keeps_the_open_one(
@@ -142,7 +126,10 @@ def test_file_new_creates_an_empty_database_and_opens_it(
     win.main_actions.new_database.trigger()
     assert target.exists()
     assert str(target) in win.database_label.text()
-    assert win.overview_model.rowCount() == 0
+    assert win.board is not None
+    win.board.wait_until_loaded()
+    assert win.board.team_picker.count() == 1  # only "All teams": nothing imported yet
+    assert win.board.workers_model.rowCount() == 0
 
 
 def test_open_the_demo_creates_it_in_the_data_folder_once(qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -150,7 +137,7 @@ def test_open_the_demo_creates_it_in_the_data_folder_once(qtbot) -> None:  # typ
     qtbot.addWidget(win)
     win.main_actions.open_demo.trigger()
     assert win.context is not None and win.context.db.path.name == "demo.db"
-    assert win.overview_model.rowCount() >= 6
+    assert win.board is not None and win.board.team_picker.count() >= 7
 
 
 def test_the_gui_entry_refuses_a_missing_database_without_creating_it(tmp_path: Path) -> None:

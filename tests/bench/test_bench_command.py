@@ -1,0 +1,56 @@
+"""The benchmark command runs end to end at a tiny size, so it cannot rot unnoticed."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from caseload_desktop import cli, locations
+
+
+def test_bench_board_runs_at_a_tiny_size_and_writes_every_figure(tmp_path: Path) -> None:
+    out = io.StringIO()
+    target = tmp_path / "bench.json"
+    status = cli.main(
+        [
+            "bench",
+            "board",
+            "--cases",
+            "300",
+            "--team-size",
+            "60",
+            "--repeat",
+            "1",
+            "--json",
+            str(target),
+        ],
+        out=out,
+    )
+    assert status == 0, out.getvalue()
+    report = json.loads(target.read_text(encoding="utf-8"))
+    names = [figure["figure"] for figure in report["figures"]]
+    assert names == ["board: largest team", "board: all teams", "board: team of 2,000 cases"]
+    for figure in report["figures"]:
+        assert figure["ours_median_s"] > 0 and figure["floor_median_s"] > 0
+        assert figure["ratio"] == figure["ours_median_s"] / figure["floor_median_s"]
+    assert report["machine"]["cpus"] >= 1
+    assert "board: all teams" in out.getvalue() and "ratio" in out.getvalue()
+
+
+def test_a_second_run_reuses_the_cached_demo() -> None:
+    args = ["bench", "--cases", "120", "--team-size", "40", "--repeat", "1"]
+    folder = locations.data_dir() / "bench"
+
+    def cached() -> list[tuple[str, int]]:
+        return sorted((p.name, p.stat().st_mtime_ns) for p in folder.glob("*.db"))
+
+    assert cli.main(args, out=io.StringIO()) == 0
+    first = cached()
+    assert cli.main(args, out=io.StringIO()) == 0
+    assert len(first) == 2 and cached() == first
+
+
+def test_bench_refuses_a_bad_size_before_generating_anything(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert cli.main(["bench", "--cases", "10"], out=io.StringIO()) == 2
+    assert "at least" in capsys.readouterr().err
