@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import argparse
 import faulthandler
+import os
 import sys
 import types
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from caseload_desktop import APP_NAME, ORG_NAME, __version__, locations, logs
-from caseload_desktop.context import AppContext, open_context, open_demo_context
 from caseload_desktop.errors import CaseloadError
 from caseload_desktop.ui.interaction import Interaction
 from caseload_desktop.ui.main_window import MainWindow
@@ -52,19 +52,37 @@ def _excepthook(
     )
 
 
-def initial_context(args: argparse.Namespace) -> AppContext | None:
-    """The database to open at start: raises ``CaseloadError`` when it cannot be opened."""
+def _enable_faulthandler() -> None:
+    """Dump Python stacks on a hard crash: to stderr, or to a file when there is no console
+    (a Windows gui-script has ``sys.stderr`` None, and faulthandler refuses None)."""
+    if sys.stderr is not None:
+        faulthandler.enable()
+        return
+    folder = locations.data_dir() / "logs"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        # A bare descriptor, open for the life of the process: faulthandler writes to it when
+        # Python itself is failing, and no file object can be collected underneath it.
+        descriptor = os.open(folder / "faults.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        faulthandler.enable(descriptor)
+    except OSError:
+        pass  # no log folder: run without fault dumps rather than not at all
+
+
+def open_at_start(window: MainWindow, args: argparse.Namespace) -> None:
+    """Open what the command line asked for (off the GUI thread, like the File menu does):
+    the demo, the named database, or the default database if there is one."""
     if args.demo:
-        return open_demo_context()
-    if args.db is not None:
-        return open_context(args.db.expanduser())
-    default = locations.default_database_path()
-    return open_context(default) if default.exists() else None
+        window.open_demo()
+    elif args.db is not None:
+        window.open_path(args.db.expanduser())
+    elif locations.default_database_path().exists():
+        window.open_path(locations.default_database_path())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    faulthandler.enable()
+    _enable_faulthandler()
     app = QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORG_NAME)
@@ -73,10 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     window = MainWindow()
     window.show()
-    try:
-        window.set_context(initial_context(args))
-    except CaseloadError as exc:
-        Interaction.show_error(window, f"Cannot open the database - {APP_NAME}", str(exc))
+    QtCore.QTimer.singleShot(0, lambda: open_at_start(window, args))
     return app.exec()
 
 

@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 from caseload_desktop import __version__, clock, locations, logs
 from caseload_desktop.display import fte, points, uk_date, uk_datetime
+from caseload_desktop.domain.caseload import load_percent
 from caseload_desktop.domain.practice import DEFAULT_RULES
 from caseload_desktop.domain.queues import is_escalated
 from caseload_desktop.errors import BadInput, CaseloadError
@@ -205,6 +206,11 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     )
     if summary.inspection_team:
         out.write(f"The team in the state an inspection found: {summary.inspection_team}.\n")
+    else:
+        out.write(
+            f"(No team is in the full inspection state: that needs --cases "
+            f"{demo.MIN_CASES_FOR_INSPECTION_STATE} or more.)\n"
+        )
     return 0
 
 
@@ -345,7 +351,7 @@ def cmd_caseloads(db: Database, args: argparse.Namespace, out: TextIO) -> int:
                     "cases": r.cases,
                     "weighted": r.weighted,
                     "capacity": r.capacity,
-                    "percent": None if r.capacity <= 0 else r.weighted * 100 / r.capacity,
+                    "percent": load_percent(r.weighted, r.capacity),
                     "rag": r.rag.value,
                     "by_category": {c.value: n for c, n in sorted(r.by_category.items())},
                 }

@@ -41,9 +41,16 @@ def open_context(path: Path, *, create: bool = False) -> AppContext:
     return AppContext(db=db)
 
 
-def open_demo_context(seed: int = 1, cases: int = demo.DEFAULT_CASES) -> AppContext:
-    """The demo service in the data folder, created on first use."""
+def open_demo_context(
+    seed: int = 1,
+    cases: int = demo.DEFAULT_CASES,
+    progress: Callable[[int, int], bool] | None = None,
+) -> AppContext:
+    """The demo service in the data folder, created on first use (``progress`` as for
+    ``demo.generate_demo``)."""
     path = locations.demo_database_path()
     if not path.exists():
-        demo.create_demo_database(path, seed=seed, cases=cases, today=clock.today())
+        demo.create_demo_database(
+            path, seed=seed, cases=cases, today=clock.today(), progress=progress
+        )
     return open_context(path)

@@ -43,3 +43,7 @@ class RuleViolation(BadInput):
 
 class StaleData(CaseloadError):
     """A row changed since it was read; nothing was applied."""
+
+
+class Cancelled(CaseloadError):
+    """The user cancelled long work; everything it had done was rolled back."""

@@ -1,7 +1,8 @@
 """Where the app finds its own files (migrations, resources) and keeps the user's data.
 
-The same lookup serves a checkout, an editable install and a PyInstaller bundle (which unpacks
-``migrations/`` and ``resources/`` beside the code, under ``sys._MEIPASS``).
+The same lookup serves a checkout, an editable install, a regular install (pyproject's
+data-files put both folders under ``<prefix>/share/caseload-desktop``) and a PyInstaller bundle
+(which unpacks ``migrations/`` and ``resources/`` beside the code, under ``sys._MEIPASS``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ def _project_root_candidates() -> list[Path]:
     bundled = getattr(sys, "_MEIPASS", None)
     if bundled:
         roots.append(Path(bundled))
-    roots.append(Path(__file__).resolve().parent.parent)
+    roots.append(Path(__file__).resolve().parent.parent)  # a checkout or an editable install
+    roots.append(Path(sys.prefix) / "share" / "caseload-desktop")  # a regular install
     return roots
 
 

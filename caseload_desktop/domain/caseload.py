@@ -94,13 +94,19 @@ def caseload_from_counts(
     fte: Decimal,
     counts: Mapping[tuple[Category, bool], int],
     rules: PracticeRules = DEFAULT_RULES,
+    *,
+    can_hold_cases: bool = True,
 ) -> Caseload:
-    """``caseload_of`` for cases counted by ``(category, in_court_proceedings)``."""
+    """``caseload_of`` for cases counted by ``(category, in_court_proceedings)``.
+
+    A worker who cannot hold cases (a leaver, an inactive worker) has no capacity: any case
+    still with them makes their rating red.
+    """
     load = sum(
         (rules.weight_of(category, court) * count for (category, court), count in counts.items()),
         Decimal(0),
     )
-    cap = capacity(role, fte, rules)
+    cap = capacity(role, fte, rules) if can_hold_cases else Decimal(0)
     return Caseload(
         cases=sum(counts.values()), weighted=load, capacity=cap, rag=rag(load, cap, rules)
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from caseload_desktop.domain.categories import (
 from caseload_desktop.domain.practice import DEFAULT_RULES
 from caseload_desktop.domain.reasons import ChangeReason
 from caseload_desktop.domain.timescales import add_working_days
-from caseload_desktop.errors import BadInput
+from caseload_desktop.errors import BadInput, Cancelled
 from caseload_desktop.store.engine import create_database, remove_database_files
 from caseload_desktop.store.models import (
     Allocation,
@@ -55,6 +56,7 @@ DEFAULT_TEAM_SIZE = 110  # cases per ordinary team; a real team holds roughly 80
 MIN_TEAM_SIZE = 10
 MAX_TEAM_SIZE = 5000
 INSPECTION_TEAM_CASES = 330  # orphaned + unallocated + held + the few still allocated
+MIN_CASES_FOR_INSPECTION_STATE = 3 * INSPECTION_TEAM_CASES
 
 FIRST_NAMES = [
     "Aaliyah",
@@ -441,6 +443,8 @@ class _Generator:
             )[0]
         if role is Role.STUDENT:
             fte = Decimal("1.0")
+        if role in (Role.STUDENT, Role.ASYE):
+            employment = Employment.PERMANENT  # placements and newly qualified posts
         start_days = (
             self.rng.randint(60, 220)
             if employment is not Employment.PERMANENT
@@ -803,8 +807,13 @@ def generate_demo(
     cases: int,
     today: dt.date,
     team_size: int = DEFAULT_TEAM_SIZE,
+    progress: Callable[[int, int], bool] | None = None,
 ) -> DemoSummary:
-    """Fill an empty database with the demo service. The caller owns the transaction."""
+    """Fill an empty database with the demo service. The caller owns the transaction.
+
+    ``progress(done, total)`` is called after each team; returning False cancels (raises
+    ``Cancelled``, so the caller's transaction rolls back).
+    """
     if session.execute(sa.select(sa.func.count()).select_from(Team)).scalar_one():
         raise BadInput("The demo needs an empty database; this one already holds teams.")
     gen = _Generator(seed, today)
@@ -812,6 +821,8 @@ def generate_demo(
     for index, plan in enumerate(plans, start=1):
         gen.teams.append({"id": index, "name": plan.name, "service": SERVICE, "version": 1})
         _fill_team(gen, index, plan)
+        if progress is not None and not progress(index, len(plans)):
+            raise Cancelled("Creating the demo was cancelled; nothing was kept.")
 
     for model, rows in (
         (Team, gen.teams),
@@ -841,7 +852,11 @@ def generate_demo(
             }
         ],
     )
-    inspection = next((p.name for p in plans if p.inspection_state), None)
+    # The team is in the inspection's full state (230+ waiting, a manager holding 30+) only
+    # at full size; a smaller demo scales it down and does not claim it.
+    inspection = next(
+        (p.name for p in plans if p.inspection_state and p.cases >= INSPECTION_TEAM_CASES), None
+    )
     return DemoSummary(
         seed=seed,
         teams=len(gen.teams),
@@ -861,13 +876,21 @@ def create_demo_database(
     cases: int,
     today: dt.date,
     team_size: int = DEFAULT_TEAM_SIZE,
+    progress: Callable[[int, int], bool] | None = None,
 ) -> DemoSummary:
     """Create a new database at ``path`` holding the demo service, or leave nothing behind."""
     plan_teams(cases, team_size)  # refuse a bad size before creating anything
     db = create_database(path)
     try:
         with db.write() as session:
-            return generate_demo(session, seed=seed, cases=cases, today=today, team_size=team_size)
+            return generate_demo(
+                session,
+                seed=seed,
+                cases=cases,
+                today=today,
+                team_size=team_size,
+                progress=progress,
+            )
     except BaseException:
         db.close()
         remove_database_files(path)

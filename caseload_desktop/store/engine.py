@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from caseload_desktop import locations
 from caseload_desktop.errors import (
     BadInput,
+    CaseloadError,
     DatabaseBusy,
     NewerSchema,
     NotADatabase,
@@ -103,10 +104,15 @@ def inspect_file(path: Path) -> FileState:
     """
     if not path.exists():
         raise NotFound(f"No database at {path}.")
-    if not path.is_file():
+    if path.is_dir():
         raise BadInput(f"{path} is a folder, not a database file.")
-    with path.open("rb") as handle:
-        header = handle.read(len(SQLITE_HEADER))
+    if not path.is_file():
+        raise BadInput(f"{path} is not a regular file, so it cannot be a database.")
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise BadInput(f"Cannot read {path}: {exc.strerror or exc}.") from None
     if not header:
         raise NotADatabase(f"{path} is empty (0 bytes): it is not a Caseload Desktop database.")
     if header != SQLITE_HEADER:
@@ -128,6 +134,10 @@ def inspect_file(path: Path) -> FileState:
                 revision = row[0] if row else None
         finally:
             conn.close()
+    except sqlite3.OperationalError as exc:
+        if _is_lock_error(exc):
+            raise _busy(path) from None
+        raise NotADatabase(f"{path} is damaged or not a database ({exc}).") from None
     except sqlite3.DatabaseError as exc:
         raise NotADatabase(f"{path} is damaged or not a database ({exc}).") from None
     if revision is None and tables - {"alembic_version"}:
@@ -152,6 +162,9 @@ def make_engine(path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> sa
     engine = sa.create_engine(
         sa.URL.create("sqlite+pysqlite", database=str(path)),
         connect_args={"timeout": busy_timeout},
+        # Errors never quote bound values: they hold children's names and dates of birth,
+        # and error text reaches stderr and crash.log (RELIABILITY.md, fault 9).
+        hide_parameters=True,
     )
 
     @event.listens_for(engine, "connect")
@@ -229,15 +242,30 @@ class Database:
         self.close()
 
 
+def _busy(path: Path) -> DatabaseBusy:
+    return DatabaseBusy(
+        f"The database {path} is busy: another program is writing to it. Try again in a moment."
+    )
+
+
 @contextlib.contextmanager
 def _translate_lock_errors(path: Path) -> Iterator[None]:
+    """SQLite's operational failures as messages for the user (nothing was written)."""
     try:
         yield
     except sa.exc.OperationalError as exc:
+        text = str(exc.orig).lower()
         if _is_lock_error(exc):
-            raise DatabaseBusy(
-                f"The database {path} is busy: another program is writing to it. "
-                "Try again in a moment."
+            raise _busy(path) from None
+        if "disk is full" in text or "disk i/o error" in text:
+            raise CaseloadError(
+                f"Could not write to {path}: the disk is full or failing. Nothing was saved; "
+                "free some space and try again."
+            ) from None
+        if "readonly" in text or "unable to open" in text:
+            raise CaseloadError(
+                f"Could not open {path} for writing ({exc.orig}). Keep the database in a folder "
+                "you can write to, on this computer's own disk."
             ) from None
         raise
 
@@ -252,18 +280,24 @@ def backup_database(source: Path, target: Path) -> Path:
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
-    src = sqlite3.connect(_read_only_uri(source), uri=True)
     try:
-        dst = sqlite3.connect(partial)
+        src = sqlite3.connect(_read_only_uri(source), uri=True)
         try:
-            src.backup(dst)
+            dst = sqlite3.connect(partial)
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
         finally:
-            dst.close()
-    finally:
-        src.close()
-    with partial.open("rb+") as handle:
-        os.fsync(handle.fileno())
-    os.replace(partial, target)
+            src.close()
+        with partial.open("rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(partial, target)
+    except (OSError, sqlite3.Error) as exc:
+        partial.unlink(missing_ok=True)
+        raise CaseloadError(
+            f"Could not back up {source} to {target.parent} ({exc}); nothing was changed."
+        ) from None
     return target
 
 
@@ -272,7 +306,7 @@ def backups_dir(db_path: Path) -> Path:
 
 
 def _backup_before_migration(path: Path, revision: str) -> Path:
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = backups_dir(path) / f"{path.stem}-before-migration-{revision}-{stamp}{path.suffix}"
     return backup_database(path, target)
 
@@ -303,6 +337,13 @@ def current_revision(engine: sa.Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError as exc:  # a name too long, a path through a file, ...
+        raise BadInput(f"Cannot use {path}: {exc.strerror or exc}.") from None
+
+
 def open_database(
     path: Path | str,
     *,
@@ -319,11 +360,19 @@ def open_database(
     if busy_timeout is None:
         busy_timeout = DEFAULT_BUSY_TIMEOUT
     path = Path(path).expanduser()
-    if path.exists():
+    if _exists(path):
         state = inspect_file(path)
+        if state.revision is None:
+            # An empty SQLite file is somebody else's until proven ours: never write into it.
+            raise NotADatabase(
+                f"{path} is an empty SQLite database, not a Caseload Desktop one. "
+                f"Create a new database with: caseload init --db PATH"
+            )
     elif create:
-        if not path.parent.exists():
-            path.parent.mkdir(parents=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BadInput(f"Cannot create a database at {path}: {exc.strerror or exc}.") from None
         state = FileState(path=path, revision=None)
     else:
         raise NotFound(f"No database at {path}. Create one with: caseload init --db {path}")
@@ -336,9 +385,20 @@ def open_database(
         log.info("backed up %s to %s before migrating", path, backup)
     engine = make_engine(path, busy_timeout=busy_timeout)
     try:
-        if state.revision != head:
-            _upgrade(engine, path)
-            log.info("migrated %s from %s to %s", path, state.revision, head)
+        with _translate_lock_errors(path):
+            if state.revision != head:
+                _upgrade(engine, path)
+                log.info("migrated %s from %s to %s", path, state.revision, head)
+            else:
+                # Connect now, so a file we cannot open (a read-only folder, a full disk)
+                # fails here with a message rather than at the first query.
+                with engine.connect():
+                    pass
+    except OSError as exc:
+        engine.dispose()
+        if created:
+            remove_database_files(path)
+        raise BadInput(f"Cannot create a database at {path}: {exc.strerror or exc}.") from None
     except BaseException:
         engine.dispose()
         if created:  # leave nothing behind for a database that never came to be
@@ -361,6 +421,8 @@ def remove_database_files(path: Path) -> None:
 def create_database(path: Path | str) -> Database:
     """A new, empty database at head. Refuses to touch an existing file."""
     path = Path(path).expanduser()
+    if _exists(path) and path.is_dir():
+        raise BadInput(f"{path} is a folder; name a database file inside it.")
     if path.exists():
         raise BadInput(f"{path} already exists; choose another name or open it instead.")
     db, _ = open_database(path, create=True)

@@ -30,6 +30,7 @@ from caseload_desktop.domain.practice import PracticeRules
 from caseload_desktop.domain.queues import (
     Queue,
     WorkerState,
+    can_hold_cases,
     classify,
     days_between,
     has_left,
@@ -257,6 +258,15 @@ def _open_on(today: dt.date) -> sa.ColumnElement[bool]:
     )
 
 
+def _allocated_on(today: dt.date) -> sa.ColumnElement[bool]:
+    """The allocation in force on ``today``: the current one, or on a past ``CASELOAD_TODAY``
+    the one that was current then (history rows run from ``started_on`` until ``ended_on``)."""
+    return sa.and_(
+        Allocation.started_on <= today,
+        sa.or_(Allocation.ended_on.is_(None), Allocation.ended_on > today),
+    )
+
+
 # Positions in a ``CaseTable`` row (plain ints: attribute access on an IntEnum is slow in the
 # loops that fill views).
 C_CASE_ID = 0
@@ -381,7 +391,7 @@ def case_table_statement(
     with_team_workers_cases: bool = False,
 ) -> sa.Select[Any]:
     """The select behind ``case_table`` (the benchmark runs it through raw sqlite3 too)."""
-    current = sa.and_(Allocation.case_id == Case.id, Allocation.ended_on.is_(None))
+    current = sa.and_(Allocation.case_id == Case.id, _allocated_on(today))
     stmt = (
         sa.select(
             Case.id,
@@ -421,7 +431,7 @@ def case_table_statement(
         held_by_team = (
             sa.select(Allocation.case_id)
             .join(Worker, Worker.id == Allocation.worker_id)
-            .where(Allocation.ended_on.is_(None), Worker.team_id == team_id)
+            .where(_allocated_on(today), Worker.team_id == team_id)
         )
         stmt = stmt.where(sa.or_(Case.team_id == team_id, Case.id.in_(held_by_team)))
     elif team_id is not None:
@@ -527,7 +537,7 @@ def worker_caseloads(
         sa.select(Allocation.worker_id, Case.category, Case.court_proceedings, sa.func.count())
         .join(Case, Case.id == Allocation.case_id)
         .where(
-            Allocation.ended_on.is_(None),
+            _allocated_on(today),
             Allocation.worker_id.is_not(None),
             _open_on(today),
         )
@@ -573,10 +583,12 @@ def worker_caseloads(
         end_date,
     ) in session.connection().execute(workers_stmt):
         counts = held.get(worker_id, {})
-        left = has_left(end_date, today)
-        if left and not counts and not include_idle_leavers:
+        state = WorkerState(role, status, end_date)
+        if has_left(end_date, today) and not counts and not include_idle_leavers:
             continue
-        load = caseload_from_counts(role, fte, counts, rules)
+        load = caseload_from_counts(
+            role, fte, counts, rules, can_hold_cases=can_hold_cases(state, today)
+        )
         by_category: dict[Category, int] = defaultdict(int)
         for (category, _court), count in counts.items():
             by_category[category] += count
@@ -589,7 +601,7 @@ def worker_caseloads(
                 role=role,
                 employment=employment,
                 fte=fte,
-                status=worker_status_label(WorkerState(role, status, end_date), today),
+                status=worker_status_label(state, today),
                 end_date=end_date,
                 cases=load.cases,
                 weighted=load.weighted,

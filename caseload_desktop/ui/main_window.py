@@ -5,6 +5,7 @@ With no database open it shows a start page offering to create, open or try the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -12,8 +13,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from caseload_desktop import APP_NAME, __version__, clock, locations
 from caseload_desktop.context import AppContext, open_context, open_demo_context
 from caseload_desktop.display import uk_date
-from caseload_desktop.errors import CaseloadError
+from caseload_desktop.errors import Cancelled, CaseloadError
 from caseload_desktop.ui.actions import create_actions
+from caseload_desktop.ui.background import Progress, run_with_progress
 from caseload_desktop.ui.interaction import Interaction
 from caseload_desktop.ui.preferences import Preferences
 from caseload_desktop.ui.widgets.caseload_board import CaseloadBoard
@@ -187,10 +189,19 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # --- Commands --------------------------------------------------------------------------
 
-    def _try_open(self, opener: object, what: str) -> None:
-        assert callable(opener)
+    def _try_open(
+        self,
+        opener: Callable[[Progress], AppContext],
+        what: str,
+        label: str,
+        *,
+        cancellable: bool = False,
+    ) -> None:
+        """Open a database off the GUI thread (it may be migrated or generated first)."""
         try:
-            context = opener()
+            context = run_with_progress(self, APP_NAME, label, opener, cancellable=cancellable)
+        except Cancelled:
+            return
         except CaseloadError as exc:
             Interaction.show_error(self, f"Cannot {what}", str(exc))
             return
@@ -200,7 +211,11 @@ class MainWindow(QtWidgets.QMainWindow):
     def new_database(self) -> None:
         path = Interaction.choose_new_database(self, locations.data_dir())
         if path is not None:
-            self._try_open(lambda: open_context(path, create=True), "create the database")
+            self._try_open(
+                lambda _progress: open_context(path, create=True),
+                "create the database",
+                f"Creating {path.name}…",
+            )
 
     @QtCore.Slot()
     def open_database(self) -> None:
@@ -210,15 +225,19 @@ class MainWindow(QtWidgets.QMainWindow):
             self.open_path(path)
 
     def open_path(self, path: Path) -> None:
-        self._try_open(lambda: open_context(path), "open the database")
+        # Not cancellable: an older database is backed up and migrated in one transaction.
+        self._try_open(
+            lambda _progress: open_context(path), "open the database", f"Opening {path.name}…"
+        )
 
     @QtCore.Slot()
     def open_demo(self) -> None:
-        QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
-        try:
-            self._try_open(open_demo_context, "open the demo")
-        finally:
-            QtWidgets.QApplication.restoreOverrideCursor()
+        self._try_open(
+            lambda progress: open_demo_context(progress=progress),
+            "open the demo",
+            "Opening the demo service (created the first time)…",
+            cancellable=True,
+        )
 
     @QtCore.Slot()
     def show_about(self) -> None:

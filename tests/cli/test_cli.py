@@ -312,7 +312,9 @@ def test_demo_reports_what_it_generated(caseload: Caseload, tmp_path: Path) -> N
     assert 0 < leavers < workers
     assert cases == 200
     assert family_groups > 0
-    assert f"inspection found: {INSPECTION_TEAM}" in result.out
+    # 200 cases are too few for the full inspection state, and the output says so.
+    assert "inspection found" not in result.out
+    assert "needs --cases 990 or more" in result.out
     assert revision_of(path) == head_revision()
 
 

@@ -10,9 +10,8 @@ import pytest
 
 from PySide6 import QtCore, QtWidgets
 
-from caseload_desktop import app
+from caseload_desktop import app, locations
 from caseload_desktop.context import open_context
-from caseload_desktop.errors import NotADatabase, NotFound
 from caseload_desktop.store.demo import INSPECTION_TEAM
 from caseload_desktop.ui.interaction import Interaction
 from caseload_desktop.ui.main_window import MainWindow
@@ -140,28 +139,69 @@ def test_open_the_demo_creates_it_in_the_data_folder_once(qtbot) -> None:  # typ
     assert win.board is not None and win.board.team_picker.count() >= 7
 
 
-def test_the_gui_entry_refuses_a_missing_database_without_creating_it(tmp_path: Path) -> None:
-    args = argparse.Namespace(demo=False, db=tmp_path / "missing.db")
-    with pytest.raises(NotFound):
-        app.initial_context(args)
+@pytest.fixture
+def empty_window(qtbot, preferences) -> MainWindow:  # type: ignore[no-untyped-def]
+    win = MainWindow(None, preferences)
+    qtbot.addWidget(win)
+    return win
+
+
+def test_the_gui_entry_refuses_a_missing_database_without_creating_it(
+    empty_window: MainWindow, tmp_path: Path, errors: list[tuple[str, str]]
+) -> None:
+    app.open_at_start(empty_window, argparse.Namespace(demo=False, db=tmp_path / "missing.db"))
+    assert len(errors) == 1 and "No database at" in errors[0][1]
+    assert empty_window.context is None
     assert not (tmp_path / "missing.db").exists()
 
 
-def test_the_gui_entry_opens_the_named_database(demo_db_path: Path) -> None:
-    context = app.initial_context(argparse.Namespace(demo=False, db=demo_db_path))
-    assert context is not None and context.db.path == demo_db_path
-    context.close()
+def test_the_gui_entry_opens_the_named_database(
+    empty_window: MainWindow, demo_db_path: Path
+) -> None:
+    app.open_at_start(empty_window, argparse.Namespace(demo=False, db=demo_db_path))
+    assert empty_window.context is not None and empty_window.context.db.path == demo_db_path
 
 
-def test_the_gui_entry_with_no_arguments_opens_nothing_when_there_is_no_default_database() -> None:
-    assert app.initial_context(argparse.Namespace(demo=False, db=None)) is None
+def test_the_gui_entry_with_no_arguments_opens_nothing_without_a_default_database(
+    empty_window: MainWindow,
+) -> None:
+    app.open_at_start(empty_window, argparse.Namespace(demo=False, db=None))
+    assert empty_window.context is None
 
 
-def test_the_gui_entry_reports_a_bad_file(tmp_path: Path) -> None:
+def test_the_gui_entry_opens_the_default_database_when_there_is_one(
+    empty_window: MainWindow, demo_db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CASELOAD_DB", str(demo_db_path))
+    app.open_at_start(empty_window, argparse.Namespace(demo=False, db=None))
+    assert empty_window.context is not None and empty_window.context.db.path == demo_db_path
+
+
+def test_the_gui_entry_reports_a_bad_file(
+    empty_window: MainWindow, tmp_path: Path, errors: list[tuple[str, str]]
+) -> None:
     bad = tmp_path / "x.db"
     bad.write_bytes(b"\x00" * 100)
-    with pytest.raises(NotADatabase):
-        app.initial_context(argparse.Namespace(demo=False, db=bad))
+    app.open_at_start(empty_window, argparse.Namespace(demo=False, db=bad))
+    assert len(errors) == 1 and "not a Caseload Desktop database" in errors[0][1]
+    assert bad.read_bytes() == b"\x00" * 100
+
+
+def test_cancelling_the_demo_while_it_is_built_keeps_nothing(
+    empty_window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from caseload_desktop.ui import background
+
+    real = background.run_with_progress
+
+    def cancel_at_once(parent, title, label, work, *, cancellable=True):  # type: ignore[no-untyped-def]
+        assert cancellable
+        return real(parent, title, label, lambda progress: work(lambda done, total: False))
+
+    monkeypatch.setattr("caseload_desktop.ui.main_window.run_with_progress", cancel_at_once)
+    empty_window.main_actions.open_demo.trigger()
+    assert empty_window.context is None
+    assert not locations.demo_database_path().exists()
 
 
 def test_about_names_version_schema_and_data_folder(
