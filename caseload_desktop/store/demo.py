@@ -489,13 +489,13 @@ class _Generator:
         oldest = 21 if category is Category.CARE_LEAVER else 17
         youngest = 18 if category is Category.CARE_LEAVER else 0
         children = []
-        for _ in range(size):
+        for first_name in self.rng.sample(FIRST_NAMES, size):  # siblings' names differ
             child_id = len(self.children) + 1
             age_days = self.rng.randint(youngest * 365 + 10, oldest * 365 + 300)
             child = {
                 "id": child_id,
                 "external_id": f"CH{child_id:06d}",
-                "name": f"{self.rng.choice(FIRST_NAMES)} {surname}",
+                "name": f"{first_name} {surname}",
                 "date_of_birth": self.today - dt.timedelta(days=age_days),
                 "family_group_id": group_id,
             }

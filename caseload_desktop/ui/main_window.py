@@ -160,14 +160,18 @@ class MainWindow(QtWidgets.QMainWindow):
             self.database_label.setToolTip(str(context.db.path))
             self.board = CaseloadBoard(context, self.preferences)
             self.board.busy.connect(self.busy_indicator.setVisible)
-            self.board.failed.connect(
-                lambda message: Interaction.show_error(self, "Cannot read the board", message)
-            )
+            # A bound method, not a lambda holding the window: a lambda would make the board
+            # own the window's last reference and delete it from inside its own deletion.
+            self.board.failed.connect(self._show_board_error)
             self.pages.addWidget(self.board)
             self.pages.setCurrentWidget(self.board)
             self.board.refresh(keep_selection=False)
         self._show_today()
         self.database_changed.emit("" if context is None else str(context.db.path))
+
+    @QtCore.Slot(str)
+    def _show_board_error(self, message: str) -> None:
+        Interaction.show_error(self, "Cannot read the board", message)
 
     def _show_today(self) -> None:
         try:

@@ -45,7 +45,7 @@ class Preferences:
 
     @property
     def last_team(self) -> str:
-        """The team the board showed last ("" for all teams or none yet)."""
+        """The team the board showed last, as the team picker names it ("" for none yet)."""
         return str(self.settings.value("board/last_team", "", type=str))
 
     @last_team.setter

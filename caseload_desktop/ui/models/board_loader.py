@@ -72,11 +72,14 @@ class BoardLoader(QtCore.QObject):
     def __init__(self, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
         self._generation = 0
-        self._signals = _Signals(self)
-        self._signals.done.connect(self._on_done)
-        self._signals.failed.connect(self._on_failed)
+        # The pool is created first so that it is destroyed first: its destructor waits for a
+        # running task, which must still find its relay alive. The relay has no Qt parent;
+        # each task holds a reference to it, so it outlives every task.
         self.pool = QtCore.QThreadPool(self)
         self.pool.setMaxThreadCount(1)
+        self._signals = _Signals()
+        self._signals.done.connect(self._on_done)
+        self._signals.failed.connect(self._on_failed)
 
     def request(
         self, db: Database, today: dt.date, rules: PracticeRules, team_id: int | None

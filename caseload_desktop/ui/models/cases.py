@@ -361,7 +361,8 @@ class CasesModel(QtCore.QAbstractTableModel):
         self._loaded = 0  # how many of _visible the view has been given
         self._filter_text = ""
         self._filter_category: Category | None = None
-        self._sort: tuple[int, QtCore.Qt.SortOrder] | None = None
+        # The sort by column key, not number: "All teams" inserts a Team column.
+        self._sort: tuple[str, QtCore.Qt.SortOrder] | None = None
         self._alert_brush = QtGui.QBrush(ALERT)
 
     # --- Contents ------------------------------------------------------------------------
@@ -384,9 +385,11 @@ class CasesModel(QtCore.QAbstractTableModel):
         self._apply_filter_and_sort()
         self.endResetModel()
 
-    def set_filter(self, text: str, category: Category | None) -> None:
-        """Keep rows whose child, case ref or worker contains ``text`` (any case)."""
+    def set_filter(self, text: str, category: Category | str | None) -> None:
+        """Keep rows whose child, case ref or worker contains ``text`` (any case) and, with a
+        ``category`` (a Category or its value), only that category."""
         text = text.strip().casefold()
+        category = None if category is None else Category(category)  # raises before any reset
         if (text, category) == (self._filter_text, self._filter_category):
             return
         self.beginResetModel()
@@ -413,9 +416,19 @@ class CasesModel(QtCore.QAbstractTableModel):
         self._order_visible()
         self._loaded = min(len(self._visible), BATCH)
 
+    def sort_state(self) -> tuple[int, QtCore.Qt.SortOrder]:
+        """The sorted column's number in the current columns (-1: the model's own order)."""
+        if self._sort is None:
+            return -1, QtCore.Qt.SortOrder.AscendingOrder
+        key, order = self._sort
+        for number, column in enumerate(self.columns):
+            if column.key == key:
+                return number, order
+        return -1, QtCore.Qt.SortOrder.AscendingOrder
+
     def _order_visible(self) -> None:
-        if self._sort is not None:
-            column, order = self._sort
+        column, order = self.sort_state()
+        if column >= 0:
             key = self.columns[column].sort_key
             self._visible.sort(
                 key=lambda i: key(self, i),
@@ -496,7 +509,9 @@ class CasesModel(QtCore.QAbstractTableModel):
         return QtCore.Qt.ItemFlag.ItemIsEnabled | QtCore.Qt.ItemFlag.ItemIsSelectable
 
     def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
-        # Roles first, cheapest exits early: a repaint asks ~1.5k times (RELIABILITY.md).
+        # Cheapest exits first: a repaint asks ~1.5k times (RELIABILITY.md).
+        if not index.isValid():
+            return None
         if role == _DISPLAY:
             return self.columns[index.column()].display(self, self._visible[index.row()])
         if role == _FOREGROUND or role == Role.ALERT:
@@ -523,7 +538,7 @@ class CasesModel(QtCore.QAbstractTableModel):
         if not 0 <= column < len(self.columns):
             self._sort = None  # -1: back to the model's own order
         else:
-            self._sort = (column, order)
+            self._sort = (self.columns[column].key, order)
         self.layoutAboutToBeChanged.emit()
         old = list(self._visible)
         persistent = self.persistentIndexList()

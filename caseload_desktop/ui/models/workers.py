@@ -182,7 +182,7 @@ class WorkersModel(QtCore.QAbstractTableModel):
     @staticmethod
     def _load_text(row: WorkerCaseloadRow) -> str:
         if row.status != "active":
-            return f"{points(row.weighted)} points with a worker who cannot hold cases"
+            return f"{points(row.weighted)} points, orphaned ({row.status})"
         if row.capacity <= 0:
             return f"{points(row.weighted)} points (no caseload target)"
         percent = row.weighted * 100 / row.capacity

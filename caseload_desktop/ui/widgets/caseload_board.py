@@ -133,7 +133,8 @@ class CaseloadBoard(QtWidgets.QWidget):
         self.category_filter.setAccessibleName("Category filter")
         self.category_filter.addItem("All categories", None)
         for category in Category:
-            self.category_filter.addItem(category.label, category)
+            # Qt keeps a StrEnum as its plain string value; apply_filter turns it back.
+            self.category_filter.addItem(category.label, category.value)
         category_label = QtWidgets.QLabel("C&ategory:")
         category_label.setBuddy(self.category_filter)
         bar.addWidget(team_label)
@@ -260,7 +261,7 @@ class CaseloadBoard(QtWidgets.QWidget):
         last = self.preferences.last_team
         index = self.team_picker.findText(last) if last else -1
         if index < 0:
-            index = 1 if teams else 0  # the first team; "all teams" only when asked for
+            index = 1 if teams else 0  # the first team; "All teams" once it has been chosen
         self.team_picker.setCurrentIndex(index)
         self.team_picker.blockSignals(False)
 
@@ -284,8 +285,7 @@ class CaseloadBoard(QtWidgets.QWidget):
     def save_layout(self) -> None:
         for key, target in self._layout_targets().items():
             self.preferences.set_state(key, target.saveState())
-        team = self.team_picker.currentText()
-        self.preferences.last_team = "" if team == ALL_TEAMS else team
+        self.preferences.last_team = self.team_picker.currentText()
 
     # --- Loading ---------------------------------------------------------------------------
 
@@ -356,8 +356,10 @@ class CaseloadBoard(QtWidgets.QWidget):
         self.worker_cases_model.set_rows(
             table, [], rules, columns(case_models.WORKER_CASES_COLUMNS)
         )
-        for view, _model in self._case_views():
+        for view, model in self._case_views():
             self._size_case_columns(view)
+            # Columns may have moved (the Team column): point the arrow at the sorted one.
+            view.horizontalHeader().setSortIndicator(*model.sort_state())
 
         active = [w for w in data.workers if w.status == "active"]
         self.summary.show_summary(
@@ -400,6 +402,8 @@ class CaseloadBoard(QtWidgets.QWidget):
         if self.data is None:
             return
         table = self.data.cases
+        if not current.isValid() and self._restore_worker is not None:
+            return  # the worker is only hidden by the search: keep showing their cases
         if current.isValid():
             worker = self.workers_model.row_at(current.row())
             indexes = [
@@ -452,11 +456,12 @@ class CaseloadBoard(QtWidgets.QWidget):
                     or needle in row[queries.C_CASE_REF].casefold()
                 ):
                     also.add(worker_id)
-        selected = self.selected_worker_id()
         self.workers_model.set_filter(text, also)
-        if selected is not None:
-            row = self.workers_model.row_of_worker(selected)
+        # The worker chosen before the search, selected again whenever the filter shows them.
+        if self._restore_worker is not None:
+            row = self.workers_model.row_of_worker(self._restore_worker)
             if row is not None:
+                self.workers_view.setCurrentIndex(self.workers_model.index(row, 0))
                 self.workers_view.selectRow(row)
         self._update_tab_titles()
 

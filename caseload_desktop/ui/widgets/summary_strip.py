@@ -81,6 +81,9 @@ class SummaryStrip(QtWidgets.QFrame):
                 label.setStyleSheet(ALERT_STYLE if key in self.ALERT_FIELDS and count else "")
             label.setText(text)
             label.setAccessibleName(f"{title}: {text}")
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()  # size the figures now, not at the next event loop pass
 
     def text_of(self, key: str) -> str:
         return self.values[key].text()
