@@ -13,6 +13,7 @@ from pathlib import Path
 
 from caseload_desktop import clock, locations
 from caseload_desktop.domain.practice import DEFAULT_RULES, PracticeRules
+from caseload_desktop.services.changes import ChangeAnnouncer
 from caseload_desktop.store import demo
 from caseload_desktop.store.engine import Database, create_database, open_database
 
@@ -25,11 +26,13 @@ class AppContext:
         db: the open team database.
         rules: the council's practice rules (defaults until the settings store lands).
         today: returns today's date as the app sees it (honours ``CASELOAD_TODAY``).
+        changes: where use cases announce what they changed, and views listen.
     """
 
     db: Database
     rules: PracticeRules = DEFAULT_RULES
     today: Callable[[], dt.date] = clock.today
+    changes: ChangeAnnouncer = dataclasses.field(default_factory=ChangeAnnouncer)
 
     def close(self) -> None:
         self.db.close()

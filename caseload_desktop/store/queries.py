@@ -520,6 +520,9 @@ def queues(session: Session, today: dt.date, *, team_id: int | None = None) -> Q
 # --- Caseloads -----------------------------------------------------------------------------
 
 
+HeldCounts = dict[int, dict[tuple[Category, bool], int]]
+
+
 def worker_caseloads(
     session: Session,
     today: dt.date,
@@ -527,31 +530,16 @@ def worker_caseloads(
     *,
     team_id: int | None = None,
     include_idle_leavers: bool = False,
+    cases: CaseTable | None = None,
 ) -> list[WorkerCaseloadRow]:
     """One row per worker of the team (or of all teams): cases, weighted load, capacity, RAG.
 
     Leavers appear only while they still hold cases (they are the problem), unless
-    ``include_idle_leavers``.
+    ``include_idle_leavers``. ``cases``, when given, must hold every open case the workers
+    hold (``case_table(..., with_team_workers_cases=True)``): their caseloads are counted from
+    it rather than by a second query.
     """
-    held_stmt = (
-        sa.select(Allocation.worker_id, Case.category, Case.court_proceedings, sa.func.count())
-        .join(Case, Case.id == Allocation.case_id)
-        .where(
-            _allocated_on(today),
-            Allocation.worker_id.is_not(None),
-            _open_on(today),
-        )
-        .group_by(Allocation.worker_id, Case.category, Case.court_proceedings)
-    )
-    if team_id is not None:
-        held_stmt = held_stmt.join(Worker, Worker.id == Allocation.worker_id).where(
-            Worker.team_id == team_id
-        )
-    held: dict[int, dict[tuple[Category, bool], int]] = defaultdict(dict)
-    for holder_id, category, court, count in session.connection().execute(held_stmt):
-        assert holder_id is not None  # the query keeps only allocations with a worker
-        held[holder_id][(category, court)] = count
-
+    held = _held_counts(session, today, team_id) if cases is None else _held_in_table(cases)
     workers_stmt = (
         sa.select(
             Worker.id,
@@ -611,6 +599,38 @@ def worker_caseloads(
             )
         )
     return rows
+
+
+def _held_counts(session: Session, today: dt.date, team_id: int | None) -> HeldCounts:
+    """Open cases per worker in force on ``today``, counted by (category, court)."""
+    held_stmt = (
+        sa.select(Allocation.worker_id, Case.category, Case.court_proceedings, sa.func.count())
+        .join(Case, Case.id == Allocation.case_id)
+        .where(_allocated_on(today), Allocation.worker_id.is_not(None), _open_on(today))
+        .group_by(Allocation.worker_id, Case.category, Case.court_proceedings)
+    )
+    if team_id is not None:
+        held_stmt = held_stmt.join(Worker, Worker.id == Allocation.worker_id).where(
+            Worker.team_id == team_id
+        )
+    held: HeldCounts = defaultdict(dict)
+    for holder_id, category, court, count in session.connection().execute(held_stmt):
+        assert holder_id is not None  # the query keeps only allocations with a worker
+        held[holder_id][(category, court)] = count
+    return held
+
+
+def _held_in_table(table: CaseTable) -> HeldCounts:
+    """The same counts as ``_held_counts``, from rows already read."""
+    counted: dict[tuple[int, str, int], int] = defaultdict(int)
+    for row in table.rows:
+        holder_id = row[C_WORKER_ID]
+        if holder_id is not None:
+            counted[(holder_id, row[C_CATEGORY], row[C_COURT])] += 1
+    held: HeldCounts = defaultdict(dict)
+    for (holder_id, category, court), count in counted.items():
+        held[holder_id][(_CATEGORIES[category], bool(court))] = count
+    return held
 
 
 # --- Audit ---------------------------------------------------------------------------------
@@ -712,5 +732,5 @@ def board_data(
     session: Session, today: dt.date, rules: PracticeRules, *, team_id: int | None
 ) -> BoardData:
     cases = case_table(session, today, team_id=team_id, with_team_workers_cases=True)
-    workers = worker_caseloads(session, today, rules, team_id=team_id)
+    workers = worker_caseloads(session, today, rules, team_id=team_id, cases=cases)
     return BoardData(team_id=team_id, today=today, cases=cases, workers=workers)

@@ -14,6 +14,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from caseload_desktop.context import AppContext
 from caseload_desktop.domain.categories import Category
 from caseload_desktop.domain.queues import Queue
+from caseload_desktop.services.changes import Change
 from caseload_desktop.store import queries
 from caseload_desktop.ui.models import cases as case_models
 from caseload_desktop.ui.models.board_loader import BoardLoader
@@ -70,6 +71,7 @@ class CaseloadBoard(QtWidgets.QWidget):
     loaded = QtCore.Signal()
     busy = QtCore.Signal(bool)
     failed = QtCore.Signal(str)
+    _data_changed = QtCore.Signal(object)  # a Change, relayed to the GUI thread
 
     def __init__(
         self,
@@ -84,6 +86,7 @@ class CaseloadBoard(QtWidgets.QWidget):
         self.data: queries.BoardData | None = None
         self._restore_worker: int | None = None
         self._worker_title = "Cases"
+        self._teams_changed = False
         self.loader = BoardLoader(self)
         self.loader.loaded.connect(self._show)
         self.loader.failed.connect(self.failed)
@@ -102,9 +105,18 @@ class CaseloadBoard(QtWidgets.QWidget):
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.apply_filter)
+        self._scroll: dict[str, int] = {}
         self._connect()
         self._fill_team_picker()
         self._restore_layout()
+        # Use cases announce what they changed; re-read then (coalesced, on the GUI thread).
+        self._refresh_timer = QtCore.QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(0)
+        self._refresh_timer.timeout.connect(self._refresh_after_change)
+        self._data_changed.connect(self._on_data_changed)
+        self._unsubscribe = context.changes.subscribe(self._data_changed.emit)
+        self.destroyed.connect(self._unsubscribe)
 
     # --- Construction ----------------------------------------------------------------------
 
@@ -250,7 +262,7 @@ class CaseloadBoard(QtWidgets.QWidget):
         self.category_filter.currentIndexChanged.connect(lambda _index: self.apply_filter())
         self.workers_view.selectionModel().currentRowChanged.connect(self._worker_changed)
 
-    def _fill_team_picker(self) -> None:
+    def _fill_team_picker(self, keep: str | None = None) -> None:
         with self.context.db.read() as session:
             teams = queries.list_teams(session)
         self.team_picker.blockSignals(True)
@@ -258,7 +270,7 @@ class CaseloadBoard(QtWidgets.QWidget):
         self.team_picker.addItem(ALL_TEAMS, None)
         for team in teams:
             self.team_picker.addItem(team.name, team.id)
-        last = self.preferences.last_team
+        last = keep or self.preferences.last_team
         index = self.team_picker.findText(last) if last else -1
         if index < 0:
             index = 1 if teams else 0  # the first team; "All teams" once it has been chosen
@@ -316,7 +328,26 @@ class CaseloadBoard(QtWidgets.QWidget):
             current = self.selected_worker_id()
             if current is not None:
                 self._restore_worker = current
+            self._scroll = {
+                view.objectName(): view.verticalScrollBar().value()
+                for view, _model in [(self.workers_view, None), *self._case_views()]
+            }
+        else:
+            self._scroll = {}
         self.loader.request(self.context.db, self.context.today(), self.context.rules, self.team_id)
+
+    @QtCore.Slot(object)
+    def _on_data_changed(self, change: Change) -> None:
+        if change.teams_changed:
+            self._teams_changed = True
+        self._refresh_timer.start()
+
+    @QtCore.Slot()
+    def _refresh_after_change(self) -> None:
+        if self._teams_changed:
+            self._teams_changed = False
+            self._fill_team_picker(keep=self.team_picker.currentText())
+        self.refresh()
 
     def wait_until_loaded(self) -> None:
         """Block until the last request has been read (closing, tests)."""
@@ -375,7 +406,20 @@ class CaseloadBoard(QtWidgets.QWidget):
         )
         self.apply_filter()
         self._reselect_worker()
+        self._restore_scroll()
         self.loaded.emit()
+
+    def _restore_scroll(self) -> None:
+        """Put each view back where the manager was reading (after a refresh, not a new team)."""
+        for view, model in [(self.workers_view, None), *self._case_views()]:
+            value = self._scroll.get(view.objectName())
+            if value is None:
+                continue
+            if isinstance(model, CasesModel):
+                while model.canFetchMore() and view.verticalScrollBar().maximum() < value:
+                    model.fetchMore()  # the rows that were on screen, fetched again
+            view.verticalScrollBar().setValue(value)
+        self._scroll = {}
 
     def _reselect_worker(self) -> None:
         row = None
