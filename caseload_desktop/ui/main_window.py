@@ -142,30 +142,36 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.board is not None:
             self.board.save_layout()
             self.board.wait_until_loaded()
-            self.pages.removeWidget(self.board)
-            self.board.deleteLater()
-            self.board = None
-        if self.context is not None and self.context is not context:
-            self.context.close()
-        self.context = context
+        previous, self.context = self.context, context
         self.main_actions.refresh.setEnabled(context is not None)
         if context is None:
             self.setWindowTitle(APP_NAME)
             self.database_label.setText("No database open")
             self.database_label.setToolTip("")
             self.pages.setCurrentWidget(self.start_page)
+            if self.board is not None:
+                # The board goes with the database it shows (it cannot show none).
+                self.pages.removeWidget(self.board)
+                self.board.deleteLater()
+                self.board = None
         else:
             self.setWindowTitle(f"{context.db.path.name} — {APP_NAME}")
             self.database_label.setText(f"Database: {context.db.path}")
             self.database_label.setToolTip(str(context.db.path))
-            self.board = CaseloadBoard(context, self.preferences)
-            self.board.busy.connect(self.busy_indicator.setVisible)
-            # A bound method, not a lambda holding the window: a lambda would make the board
-            # own the window's last reference and delete it from inside its own deletion.
-            self.board.failed.connect(self._show_board_error)
-            self.pages.addWidget(self.board)
+            if self.board is None:
+                self.board = CaseloadBoard(context, self.preferences)
+                self.board.busy.connect(self.busy_indicator.setVisible)
+                # A bound method, not a lambda holding the window: a lambda would make the
+                # board own the window's last reference and delete it during its own deletion.
+                self.board.failed.connect(self._show_board_error)
+                self.pages.addWidget(self.board)
+                self.board.refresh(keep_selection=False)
+            else:
+                # One board while databases come and go: opening another keeps its layout.
+                self.board.set_context(context)
             self.pages.setCurrentWidget(self.board)
-            self.board.refresh(keep_selection=False)
+        if previous is not None and previous is not context:
+            previous.close()
         self._show_today()
         self.database_changed.emit("" if context is None else str(context.db.path))
 

@@ -115,8 +115,25 @@ class CaseloadBoard(QtWidgets.QWidget):
         self._refresh_timer.setInterval(0)
         self._refresh_timer.timeout.connect(self._refresh_after_change)
         self._data_changed.connect(self._on_data_changed)
-        self._unsubscribe = context.changes.subscribe(self._data_changed.emit)
-        self.destroyed.connect(self._unsubscribe)
+        # The current subscription's stop function, in a list the closure below can read
+        # without holding the board (the slot runs while the board is being destroyed).
+        subscription = [context.changes.subscribe(self._data_changed.emit)]
+        self._subscription = subscription
+        self.destroyed.connect(lambda: subscription[0]())
+
+    def set_context(self, context: AppContext) -> None:
+        """Show another database on this board: the widgets and their layout stay, the team
+        is kept when the new database has one of the same name."""
+        self.loader.wait()  # a read of the old database ends before it is closed
+        self._refresh_timer.stop()
+        self._subscription[0]()
+        self.context = context
+        self._subscription[0] = context.changes.subscribe(self._data_changed.emit)
+        self.data = None
+        self._restore_worker = None
+        self._scroll = {}
+        self._fill_team_picker(keep=self.team_picker.currentText() or None)
+        self.refresh(keep_selection=False)
 
     # --- Construction ----------------------------------------------------------------------
 
