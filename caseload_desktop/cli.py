@@ -7,6 +7,7 @@ expected failures, such as a busy database). A bug prints where its traceback wa
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import sys
@@ -18,9 +19,13 @@ from typing import Any, TextIO
 from caseload_desktop import __version__, clock, locations, logs
 from caseload_desktop.display import fte, points, uk_date, uk_datetime
 from caseload_desktop.domain.caseload import load_percent
+from caseload_desktop.domain.dates import parse_date
 from caseload_desktop.domain.practice import DEFAULT_RULES
 from caseload_desktop.domain.queues import is_escalated
-from caseload_desktop.errors import BadInput, CaseloadError
+from caseload_desktop.domain.reasons import ChangeReason
+from caseload_desktop.errors import BadInput, CaseloadError, RuleViolation
+from caseload_desktop.services import reassignment
+from caseload_desktop.services.identity import current_user
 from caseload_desktop.store import demo, queries
 from caseload_desktop.store.engine import Database, create_database, open_database
 
@@ -97,6 +102,33 @@ def build_parser() -> argparse.ArgumentParser:
     cases_cmd.add_argument("--worker", metavar="NAME_OR_STAFF_ID", help="only this worker's cases")
     audit_cmd = add("audit", "the audit trail, oldest first", as_json)
     audit_cmd.add_argument("--case", metavar="REF", help="only events about this case")
+
+    reassign_cmd = add("reassign", "move cases to a worker (or back to the queue)", as_json)
+    reassign_cmd.add_argument("case_refs", nargs="+", metavar="CASE_REF", help="cases to move")
+    target = reassign_cmd.add_mutually_exclusive_group(required=True)
+    target.add_argument("--to", metavar="WORKER", help="the worker's name or staff ID")
+    target.add_argument(
+        "--to-queue", action="store_true", help="back to the unallocated queue (no worker)"
+    )
+    reassign_cmd.add_argument(
+        "--reason",
+        required=True,
+        metavar="TEXT",
+        help="an SSDA903 change reason code (MANAGE, LEFTRL, ...) or the reason in words",
+    )
+    reassign_cmd.add_argument(
+        "--effective", metavar="DATE", help="the day it takes effect (default today)"
+    )
+    reassign_cmd.add_argument(
+        "--accept-over-capacity",
+        action="store_true",
+        help="move even though the worker goes over capacity",
+    )
+    reassign_cmd.add_argument(
+        "--with-siblings",
+        action="store_true",
+        help="also move the cases' siblings held by someone else",
+    )
 
     bench_help = "measure speed at service scale, each figure beside its floor"
     bench_cmd = commands.add_parser("bench", help=bench_help, description=bench_help)
@@ -474,6 +506,86 @@ def cmd_audit(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _date_option(text: str, option: str) -> dt.date:
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise BadInput(f"{option}: {exc}.") from None
+
+
+def _reason(text: str) -> tuple[ChangeReason, str]:
+    """An SSDA903 code as itself; any other words as "other reason" with the words kept."""
+    code = text.strip().upper()
+    if code in ChangeReason.__members__:
+        return ChangeReason(code), ""
+    return ChangeReason.OTHERS, text.strip()
+
+
+def cmd_reassign(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    today = clock.today()
+    effective = None if args.effective is None else _date_option(args.effective, "--effective")
+    reason, reason_text = _reason(args.reason)
+    worker_id = None
+    if args.to is not None:
+        with db.read() as session:
+            worker_id = queries.find_worker(session, args.to, today).id
+    request = reassignment.Request(
+        case_refs=args.case_refs,
+        to_worker_id=worker_id,
+        reason=reason,
+        reason_text=reason_text,
+        effective=effective,
+        accept_over_capacity=args.accept_over_capacity,
+        with_siblings=args.with_siblings,
+    )
+    try:
+        result = reassignment.reassign(
+            db, request, rules=DEFAULT_RULES, today=today, actor=current_user()
+        )
+    except reassignment.OverCapacity as exc:
+        raise RuleViolation(f"{exc} Add --accept-over-capacity to move them anyway.") from None
+    if args.json:
+        load = result.target_load
+        _print_json(
+            {
+                "batch": result.batch,
+                "moved": [dataclasses.asdict(m) for m in result.moved],
+                "unchanged": list(result.unchanged),
+                "siblings_left": [dataclasses.asdict(s) for s in result.siblings_left],
+                "target": result.target,
+                "target_load": None
+                if load is None
+                else {
+                    "cases": load.cases,
+                    "weighted": load.weighted,
+                    "capacity": load.capacity,
+                    "rag": load.rag.value,
+                },
+            },
+            out,
+        )
+        return 0
+    destination = result.target or "the unallocated queue"
+    for moved in result.moved:
+        origin = moved.from_worker or "the unallocated queue"
+        out.write(f"Moved {moved.case_ref} ({moved.child}) from {origin} to {destination}.\n")
+    for ref in result.unchanged:
+        out.write(f"{ref} is already with {destination}: nothing to do.\n")
+    for sibling in result.siblings_left:
+        holder = sibling.worker or "the unallocated queue"
+        out.write(
+            f"Note: {sibling.child}'s case {sibling.case_ref} (a sibling) stays with {holder}; "
+            "add --with-siblings to move it too.\n"
+        )
+    load = result.target_load
+    if load is not None:
+        out.write(
+            f"{result.target} now holds {load.cases} cases, {points(load.weighted)} of "
+            f"{points(load.capacity)} weighted points ({load.rag.value.upper()}).\n"
+        )
+    return 0
+
+
 Command = Callable[[argparse.Namespace, TextIO], int]
 ReadCommand = Callable[[Database, argparse.Namespace, TextIO], int]
 
@@ -496,6 +608,7 @@ COMMANDS: dict[str, Command] = {
     "caseloads": _on_open_database(cmd_caseloads),
     "cases": _on_open_database(cmd_cases),
     "audit": _on_open_database(cmd_audit),
+    "reassign": _on_open_database(cmd_reassign),
     "bench": cmd_bench,
 }
 

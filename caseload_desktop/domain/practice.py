@@ -45,6 +45,16 @@ DEFAULT_ROLE_CAPACITY: Mapping[Role, Decimal] = _frozen(
 )
 
 
+# Categories each role may not hold (local practice; a setting). Unqualified family support
+# workers hold no child protection or looked-after case; students hold no child protection case.
+DEFAULT_CATEGORY_LIMITS: Mapping[Role, frozenset[Category]] = _frozen(
+    {
+        Role.FAMILY_SUPPORT_WORKER: frozenset({Category.CP, Category.CLA}),
+        Role.STUDENT: frozenset({Category.CP}),
+    }
+)
+
+
 @dataclasses.dataclass(frozen=True)
 class PracticeRules:
     """Local practice rules (settings with the defaults of DOMAIN.md).
@@ -60,6 +70,7 @@ class PracticeRules:
         cin_visit_working_days: child in need visits are due this often.
         escalation_days: an unallocated case waiting this many days is escalated.
         assessment_working_days: an assessment is due this many working days after it starts.
+        category_limits: categories a role may not hold.
     """
 
     weights: Mapping[Category, Decimal] = dataclasses.field(
@@ -76,12 +87,18 @@ class PracticeRules:
     cin_visit_working_days: int = 20
     escalation_days: int = 14
     assessment_working_days: int = 45
+    category_limits: Mapping[Role, frozenset[Category]] = dataclasses.field(
+        default_factory=lambda: DEFAULT_CATEGORY_LIMITS, hash=False
+    )
 
     def weight_of(self, category: Category, court: bool = False) -> Decimal:
         return self.weights[category] + (self.court_weight if court else Decimal(0))
 
     def capacity_at_full_time(self, role: Role) -> Decimal:
         return self.role_capacity.get(role, self.capacity_per_fte)
+
+    def may_hold(self, role: Role, category: Category) -> bool:
+        return category not in self.category_limits.get(role, frozenset())
 
 
 DEFAULT_RULES = PracticeRules()

@@ -186,3 +186,23 @@ class AuditEvent(Base):
     to_worker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("workers.id"))
     reason: Mapped[str] = mapped_column(sa.String(1000), default="")
     detail: Mapped[dict[str, object] | None] = mapped_column(sa.JSON)
+
+
+class OutboxEvent(Base):
+    """An event for central records, written in the same transaction as the change it reports.
+
+    ``uuid`` is the idempotency key: central applies each event once however often it is sent.
+    ``sent_at`` is set only after central has committed it.
+    """
+
+    __tablename__ = "outbox_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(60))
+    schema_version: Mapped[int] = mapped_column(default=1)
+    payload: Mapped[dict[str, object]] = mapped_column(sa.JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.String(1000))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)

@@ -102,7 +102,8 @@ def test_opening_an_older_database_backs_it_up_then_migrates(demo_db_path: Path)
     assert backup.execute("SELECT version_num FROM alembic_version").fetchone() == (first,)
     assert backup.execute("SELECT count(*) FROM cases").fetchone() == (counts["cases"],)
     backup.close()
-    assert _row_counts(demo_db_path) == counts
+    after = _row_counts(demo_db_path)
+    assert {table: after[table] for table in counts} == counts  # later revisions add tables
 
 
 def test_opening_a_database_at_head_makes_no_backup(demo_db_path: Path) -> None:

@@ -1,0 +1,406 @@
+"""Reassigning cases: one transaction per batch, with its audit and outbox events, or nothing.
+
+The rules are ``domain.rules``'s; this module reads the rows they need, checks the versions the
+caller read (so a case changed elsewhere is never overwritten), writes the new allocation
+history, the audit events and the outbox events for central records, commits, and announces
+the change so views refresh.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from collections.abc import Collection, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from caseload_desktop.clock import now_utc
+from caseload_desktop.domain.caseload import Caseload, caseload_from_counts
+from caseload_desktop.domain.categories import Category
+from caseload_desktop.domain.practice import PracticeRules
+from caseload_desktop.domain.queues import WorkerState, can_hold_cases
+from caseload_desktop.domain.reasons import ChangeReason
+from caseload_desktop.domain.rules import (
+    CapacityWarning,
+    CaseToMove,
+    Target,
+    decide,
+    siblings_left_behind,
+)
+from caseload_desktop.errors import BadInput, NotFound, RuleViolation, StaleData
+from caseload_desktop.services.changes import Change, ChangeAnnouncer
+from caseload_desktop.store.engine import Database
+from caseload_desktop.store.models import (
+    Allocation,
+    AuditEvent,
+    Case,
+    Child,
+    OutboxEvent,
+    Worker,
+)
+
+CaseRow = Any  # a row of _case_rows' select (attribute access by column name)
+
+OUTBOX_KIND = "allocation.changed"
+OUTBOX_SCHEMA_VERSION = 1
+
+
+class OverCapacity(RuleViolation):
+    """The target would go over capacity and the manager has not accepted that."""
+
+    def __init__(self, warning: CapacityWarning) -> None:
+        super().__init__(f"{warning.message} Nothing was moved.")
+        self.warning = warning
+
+
+@dataclasses.dataclass(frozen=True)
+class Moved:
+    case_id: int
+    case_ref: str
+    child: str
+    from_worker: str | None
+    to_worker: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class SiblingLeft:
+    case_ref: str
+    child: str
+    worker: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    """What a reassignment did.
+
+    Attributes:
+        batch: the id shared by the batch's audit and outbox events.
+        moved: the cases that moved.
+        unchanged: case refs already with the target (nothing to do).
+        siblings_left: siblings of moved cases that stayed with someone else.
+        target_load: the target's caseload afterwards (None: moved to the queue).
+    """
+
+    batch: str
+    moved: tuple[Moved, ...]
+    unchanged: tuple[str, ...]
+    siblings_left: tuple[SiblingLeft, ...]
+    target_load: Caseload | None
+    target: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+    """A reassignment as the manager asked for it.
+
+    ``expected_versions`` maps case ids to the version the caller read (the board's rows); a
+    case whose version differs has changed since, and nothing is applied.
+    """
+
+    case_refs: Sequence[str] = ()
+    case_ids: Sequence[int] = ()
+    to_worker_id: int | None = None
+    reason: ChangeReason = ChangeReason.MANAGE
+    reason_text: str = ""
+    effective: dt.date | None = None
+    accept_over_capacity: bool = False
+    with_siblings: bool = False
+    expected_versions: Mapping[int, int] = dataclasses.field(default_factory=dict)
+
+
+def _case_rows(session: Session, where: sa.ColumnElement[bool]) -> list[CaseRow]:
+    stmt = (
+        sa.select(
+            Case.id,
+            Case.case_ref,
+            Case.category,
+            Case.court_proceedings,
+            Case.closed_on,
+            Case.version,
+            Child.name,
+            Child.family_group_id,
+            Allocation.id.label("allocation_id"),
+            Allocation.worker_id,
+            Allocation.started_on,
+            Worker.name.label("worker_name"),
+            Worker.staff_id,
+        )
+        .join(Child, Child.id == Case.child_id)
+        .outerjoin(
+            Allocation, sa.and_(Allocation.case_id == Case.id, Allocation.ended_on.is_(None))
+        )
+        .outerjoin(Worker, Worker.id == Allocation.worker_id)
+        .where(where)
+        .order_by(Case.case_ref)
+    )
+    return list(session.execute(stmt).all())
+
+
+def _to_move(row: CaseRow) -> CaseToMove:
+    return CaseToMove(
+        case_id=row.id,
+        case_ref=row.case_ref,
+        category=row.category,
+        court=row.court_proceedings,
+        closed_on=row.closed_on,
+        current_worker_id=row.worker_id,
+        current_since=row.started_on,
+        family_group_id=row.family_group_id,
+    )
+
+
+def _target(session: Session, worker_id: int, today: dt.date, rules: PracticeRules) -> Target:
+    worker = session.execute(
+        sa.select(
+            Worker.id, Worker.name, Worker.role, Worker.status, Worker.end_date, Worker.fte
+        ).where(Worker.id == worker_id)
+    ).one_or_none()
+    if worker is None:
+        raise NotFound(f"No worker with the id {worker_id}.")
+    weighted = sum(
+        (
+            rules.weight_of(category, court) * count
+            for (category, court), count in _counts(session, worker_id, today).items()
+        ),
+        Decimal(0),
+    )
+    return Target(
+        worker_id=worker.id,
+        name=worker.name,
+        role=worker.role,
+        status=worker.status,
+        end_date=worker.end_date,
+        fte=worker.fte,
+        weighted=weighted,
+    )
+
+
+def _counts(session: Session, worker_id: int, today: dt.date) -> dict[tuple[Category, bool], int]:
+    rows = session.execute(
+        sa.select(Case.category, Case.court_proceedings, sa.func.count())
+        .join(Allocation, Allocation.case_id == Case.id)
+        .where(
+            Allocation.worker_id == worker_id,
+            Allocation.ended_on.is_(None),
+            sa.or_(Case.closed_on.is_(None), Case.closed_on > today),
+        )
+        .group_by(Case.category, Case.court_proceedings)
+    )
+    return {(category, court): count for category, court, count in rows}
+
+
+def reassign(
+    db: Database,
+    request: Request,
+    *,
+    rules: PracticeRules,
+    today: dt.date,
+    actor: str,
+    announcer: ChangeAnnouncer | None = None,
+) -> Result:
+    """Move the requested cases to ``request.to_worker_id`` (None: the unallocated queue).
+
+    Raises ``NotFound`` (a case or worker), ``RuleViolation`` (a leaver, a closed case, a
+    category the role may not hold, a date), ``OverCapacity`` (not accepted) or ``StaleData``
+    (a case changed since it was read); in every case nothing is written.
+    """
+    if request.reason.needs_text and not request.reason_text.strip():
+        raise BadInput("The reason is 'other': say what it is.")
+    if not request.case_refs and not request.case_ids:
+        raise BadInput("Name at least one case to move.")
+    effective = request.effective or today
+    batch = str(uuid.uuid4())
+    with db.write() as session:
+        rows = _requested_rows(session, request.case_refs, request.case_ids)
+        _check_versions(rows, request.expected_versions)
+        target = (
+            None
+            if request.to_worker_id is None
+            else _target(session, request.to_worker_id, today, rules)
+        )
+        family = _family_rows(session, rows)
+        left_behind = siblings_left_behind(
+            [_to_move(r) for r in rows], [_to_move(r) for r in family], request.to_worker_id
+        )
+        if request.with_siblings and left_behind:
+            wanted = {c.case_id for c in left_behind}
+            rows = sorted([*rows, *(r for r in family if r.id in wanted)], key=lambda r: r.case_ref)
+            left_behind = []
+        decision = decide([_to_move(r) for r in rows], target, effective, today, rules)
+        if decision.refusals:
+            raise RuleViolation(" ".join(decision.refusals) + " Nothing was moved.")
+        if decision.over_capacity is not None and not request.accept_over_capacity:
+            raise OverCapacity(decision.over_capacity)
+
+        moving_ids = {c.case_id for c in decision.moves}
+        by_id = {r.id: r for r in rows}
+        moved: list[Moved] = []
+        now = now_utc()
+        to_staff = None
+        if target is not None:
+            to_staff = session.execute(
+                sa.select(Worker.staff_id).where(Worker.id == target.worker_id)
+            ).scalar_one()
+        for case_id in sorted(moving_ids, key=lambda i: by_id[i].case_ref):
+            row = by_id[case_id]
+            _write_move(session, row, target, to_staff, request, effective, actor, batch, now)
+            moved.append(
+                Moved(
+                    case_id=row.id,
+                    case_ref=row.case_ref,
+                    child=row.name,
+                    from_worker=row.worker_name,
+                    to_worker=None if target is None else target.name,
+                )
+            )
+        target_load = None
+        if target is not None:
+            target_state = WorkerState(target.role, target.status, target.end_date)
+            target_load = caseload_from_counts(
+                target.role,
+                target.fte,
+                _counts(session, target.worker_id, today),
+                rules,
+                can_hold_cases=can_hold_cases(target_state, today),
+            )
+        family_by_id = {r.id: r for r in family}
+        siblings = tuple(
+            SiblingLeft(
+                c.case_ref, family_by_id[c.case_id].name, family_by_id[c.case_id].worker_name
+            )
+            for c in left_behind
+        )
+    result = Result(
+        batch=batch,
+        moved=tuple(moved),
+        unchanged=tuple(c.case_ref for c in decision.unchanged),
+        siblings_left=siblings,
+        target_load=target_load,
+        target=None if target is None else target.name,
+    )
+    if announcer is not None and moved:
+        workers = {r.worker_id for r in rows if r.id in moving_ids and r.worker_id is not None}
+        if target is not None:
+            workers.add(target.worker_id)
+        announcer.announce(Change.of("reassignment", moving_ids, workers))
+    return result
+
+
+def _requested_rows(
+    session: Session, case_refs: Sequence[str], case_ids: Collection[int]
+) -> list[CaseRow]:
+    rows: dict[int, CaseRow] = {}
+    if case_refs:
+        wanted = {ref.strip().upper(): ref for ref in case_refs}
+        found = _case_rows(session, sa.func.upper(Case.case_ref).in_(wanted))
+        missing = set(wanted) - {r.case_ref.upper() for r in found}
+        if missing:
+            names = ", ".join(wanted[m] for m in sorted(missing))
+            raise NotFound(f"No case with the reference {names}. Nothing was moved.")
+        rows.update((r.id, r) for r in found)
+    if case_ids:
+        found = _case_rows(session, Case.id.in_(list(case_ids)))
+        missing_ids = set(case_ids) - {r.id for r in found}
+        if missing_ids:
+            raise NotFound(f"{len(missing_ids)} of the cases no longer exist; nothing was moved.")
+        rows.update((r.id, r) for r in found)
+    return sorted(rows.values(), key=lambda r: r.case_ref)
+
+
+def _check_versions(rows: Sequence[CaseRow], expected: Mapping[int, int]) -> None:
+    changed = [r.case_ref for r in rows if r.id in expected and expected[r.id] != r.version]
+    if changed:
+        raise StaleData(
+            f"{', '.join(changed)} changed since the board read "
+            f"{'it' if len(changed) == 1 else 'them'} (someone else moved or edited "
+            f"{'it' if len(changed) == 1 else 'them'}). Nothing was moved; the board has been "
+            "read again."
+        )
+
+
+def _family_rows(session: Session, rows: Sequence[CaseRow]) -> list[CaseRow]:
+    groups = {r.family_group_id for r in rows if r.family_group_id is not None}
+    if not groups:
+        return []
+    return _case_rows(session, sa.and_(Child.family_group_id.in_(groups), Case.closed_on.is_(None)))
+
+
+def _write_move(
+    session: Session,
+    row: CaseRow,
+    target: Target | None,
+    to_staff: str | None,
+    request: Request,
+    effective: dt.date,
+    actor: str,
+    batch: str,
+    now: dt.datetime,
+) -> None:
+    bumped = session.connection().execute(
+        sa.update(Case)
+        .where(Case.id == row.id, Case.version == row.version)
+        .values(version=Case.version + 1)
+    )
+    if bumped.rowcount != 1:  # changed between our read and this write: never overwrite
+        raise StaleData(f"{row.case_ref} changed while it was being moved; nothing was moved.")
+    if row.allocation_id is not None:
+        session.execute(
+            sa.update(Allocation)
+            .where(Allocation.id == row.allocation_id, Allocation.ended_on.is_(None))
+            .values(ended_on=effective)
+        )
+    to_worker_id = None if target is None else target.worker_id
+    reason_text = request.reason_text.strip()
+    session.execute(
+        sa.insert(Allocation).values(
+            case_id=row.id,
+            worker_id=to_worker_id,
+            started_on=effective,
+            ended_on=None,
+            reason_code=request.reason.value,
+            reason_text=reason_text,
+            created_by=actor,
+            created_at=now,
+        )
+    )
+    reason = request.reason.meaning + (f": {reason_text}" if reason_text else "")
+    session.execute(
+        sa.insert(AuditEvent).values(
+            occurred_at=now,
+            actor=actor,
+            action="allocation.changed" if target is not None else "allocation.ended",
+            case_id=row.id,
+            from_worker_id=row.worker_id,
+            to_worker_id=to_worker_id,
+            reason=reason,
+            detail={"batch": batch, "effective": effective.isoformat()},
+        )
+    )
+    session.execute(
+        sa.insert(OutboxEvent).values(
+            uuid=str(uuid.uuid4()),
+            kind=OUTBOX_KIND,
+            schema_version=OUTBOX_SCHEMA_VERSION,
+            payload={
+                "batch": batch,
+                "case_ref": row.case_ref,
+                # The allocation this change replaces: central applies it only if it still
+                # holds there, and records a conflict otherwise.
+                "expected": {
+                    "staff_id": row.staff_id,
+                    "started_on": None if row.started_on is None else row.started_on.isoformat(),
+                },
+                "to_staff_id": to_staff,
+                "effective": effective.isoformat(),
+                "reason_code": request.reason.value,
+                "reason_text": reason_text,
+                "actor": actor,
+            },
+            created_at=now,
+            attempts=0,
+        )
+    )
