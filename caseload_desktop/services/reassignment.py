@@ -27,6 +27,7 @@ from caseload_desktop.domain.reasons import ChangeReason
 from caseload_desktop.domain.rules import (
     CapacityWarning,
     CaseToMove,
+    Decision,
     Target,
     decide,
     siblings_left_behind,
@@ -193,6 +194,83 @@ def _counts(session: Session, worker_id: int, today: dt.date) -> dict[tuple[Cate
     return {(category, court): count for category, court, count in rows}
 
 
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    rows: list[CaseRow]
+    family: list[CaseRow]
+    target: Target | None
+    left_behind: list[CaseToMove]
+    decision: Decision
+    effective: dt.date
+
+
+def _plan(session: Session, request: Request, rules: PracticeRules, today: dt.date) -> _Plan:
+    """Read what the request touches and ask the rules; writes nothing."""
+    if request.reason.needs_text and not request.reason_text.strip():
+        raise BadInput("The reason is 'other': say what it is.")
+    if not request.case_refs and not request.case_ids:
+        raise BadInput("Name at least one case to move.")
+    effective = request.effective or today
+    rows = _requested_rows(session, request.case_refs, request.case_ids)
+    _check_versions(rows, request.expected_versions)
+    target = (
+        None
+        if request.to_worker_id is None
+        else _target(session, request.to_worker_id, today, rules)
+    )
+    family = _family_rows(session, rows)
+    left_behind = siblings_left_behind(
+        [_to_move(r) for r in rows], [_to_move(r) for r in family], request.to_worker_id
+    )
+    if request.with_siblings and left_behind:
+        wanted = {c.case_id for c in left_behind}
+        rows = sorted([*rows, *(r for r in family if r.id in wanted)], key=lambda r: r.case_ref)
+        left_behind = []
+    decision = decide([_to_move(r) for r in rows], target, effective, today, rules)
+    return _Plan(rows, family, target, left_behind, decision, effective)
+
+
+def _siblings(plan: _Plan) -> tuple[SiblingLeft, ...]:
+    by_id = {r.id: r for r in plan.family}
+    return tuple(
+        SiblingLeft(c.case_ref, by_id[c.case_id].name, by_id[c.case_id].worker_name)
+        for c in plan.left_behind
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Preview:
+    """What a request would do, for the confirm dialog: nothing is written.
+
+    Attributes:
+        moving: case refs that would move (with siblings, when asked for).
+        unchanged: case refs already with the target.
+        refusals: why it may not happen (empty when it may).
+        over_capacity: the warning to show, with the numbers (None when within capacity).
+        siblings_left: siblings held elsewhere that would stay.
+    """
+
+    moving: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    refusals: tuple[str, ...]
+    over_capacity: CapacityWarning | None
+    siblings_left: tuple[SiblingLeft, ...]
+
+
+def preview(db: Database, request: Request, *, rules: PracticeRules, today: dt.date) -> Preview:
+    """Check ``request`` without writing; raises as ``reassign`` does for unknown cases,
+    stale versions and bad input."""
+    with db.read() as session:
+        plan = _plan(session, request, rules, today)
+    return Preview(
+        moving=tuple(c.case_ref for c in plan.decision.moves),
+        unchanged=tuple(c.case_ref for c in plan.decision.unchanged),
+        refusals=plan.decision.refusals,
+        over_capacity=plan.decision.over_capacity,
+        siblings_left=_siblings(plan),
+    )
+
+
 def reassign(
     db: Database,
     request: Request,
@@ -208,86 +286,163 @@ def reassign(
     category the role may not hold, a date), ``OverCapacity`` (not accepted) or ``StaleData``
     (a case changed since it was read); in every case nothing is written.
     """
-    if request.reason.needs_text and not request.reason_text.strip():
-        raise BadInput("The reason is 'other': say what it is.")
-    if not request.case_refs and not request.case_ids:
-        raise BadInput("Name at least one case to move.")
-    effective = request.effective or today
     batch = str(uuid.uuid4())
     with db.write() as session:
-        rows = _requested_rows(session, request.case_refs, request.case_ids)
-        _check_versions(rows, request.expected_versions)
-        target = (
-            None
-            if request.to_worker_id is None
-            else _target(session, request.to_worker_id, today, rules)
-        )
-        family = _family_rows(session, rows)
-        left_behind = siblings_left_behind(
-            [_to_move(r) for r in rows], [_to_move(r) for r in family], request.to_worker_id
-        )
-        if request.with_siblings and left_behind:
-            wanted = {c.case_id for c in left_behind}
-            rows = sorted([*rows, *(r for r in family if r.id in wanted)], key=lambda r: r.case_ref)
-            left_behind = []
-        decision = decide([_to_move(r) for r in rows], target, effective, today, rules)
+        plan = _plan(session, request, rules, today)
+        decision, target = plan.decision, plan.target
         if decision.refusals:
             raise RuleViolation(" ".join(decision.refusals) + " Nothing was moved.")
         if decision.over_capacity is not None and not request.accept_over_capacity:
             raise OverCapacity(decision.over_capacity)
-
-        moving_ids = {c.case_id for c in decision.moves}
-        by_id = {r.id: r for r in rows}
-        moved: list[Moved] = []
-        now = now_utc()
-        to_staff = None
-        if target is not None:
-            to_staff = session.execute(
-                sa.select(Worker.staff_id).where(Worker.id == target.worker_id)
-            ).scalar_one()
-        for case_id in sorted(moving_ids, key=lambda i: by_id[i].case_ref):
-            row = by_id[case_id]
-            _write_move(session, row, target, to_staff, request, effective, actor, batch, now)
-            moved.append(
-                Moved(
-                    case_id=row.id,
-                    case_ref=row.case_ref,
-                    child=row.name,
-                    from_worker=row.worker_name,
-                    to_worker=None if target is None else target.name,
-                )
-            )
-        target_load = None
-        if target is not None:
-            target_state = WorkerState(target.role, target.status, target.end_date)
-            target_load = caseload_from_counts(
-                target.role,
-                target.fte,
-                _counts(session, target.worker_id, today),
-                rules,
-                can_hold_cases=can_hold_cases(target_state, today),
-            )
-        family_by_id = {r.id: r for r in family}
-        siblings = tuple(
-            SiblingLeft(
-                c.case_ref, family_by_id[c.case_id].name, family_by_id[c.case_id].worker_name
-            )
-            for c in left_behind
-        )
+        by_id = {r.id: r for r in plan.rows}
+        moves = [
+            _Move(by_id[c.case_id], target, request.reason, request.reason_text.strip())
+            for c in decision.moves
+        ]
+        moved = _write_moves(session, moves, plan.effective, actor, batch, undoes=None)
+        target_load = None if target is None else _caseload(session, target, rules, today)
     result = Result(
         batch=batch,
-        moved=tuple(moved),
+        moved=moved,
         unchanged=tuple(c.case_ref for c in decision.unchanged),
-        siblings_left=siblings,
+        siblings_left=_siblings(plan),
         target_load=target_load,
         target=None if target is None else target.name,
     )
-    if announcer is not None and moved:
-        workers = {r.worker_id for r in rows if r.id in moving_ids and r.worker_id is not None}
-        if target is not None:
-            workers.add(target.worker_id)
-        announcer.announce(Change.of("reassignment", moving_ids, workers))
+    _announce(announcer, moves)
     return result
+
+
+def undo(
+    db: Database,
+    batch: str,
+    *,
+    rules: PracticeRules,
+    today: dt.date,
+    actor: str,
+    announcer: ChangeAnnouncer | None = None,
+) -> Result:
+    """Reverse the batch ``batch``: each case goes back to the worker (or queue) it came from.
+
+    History is never deleted: the reversal is new allocation rows and new audit events. It
+    restores the state before, even where that was a leaver (the manager asked for it). Raises
+    ``NotFound`` for an unknown batch and ``StaleData`` when a case has moved since.
+    """
+    new_batch = str(uuid.uuid4())
+    with db.write() as session:
+        events = session.execute(
+            sa.select(
+                AuditEvent.case_id,
+                AuditEvent.from_worker_id,
+                AuditEvent.to_worker_id,
+                AuditEvent.reason,
+                AuditEvent.detail,
+            )
+            .where(AuditEvent.detail["batch"].as_string() == batch)
+            .order_by(AuditEvent.id)
+        ).all()
+        if not events:
+            raise NotFound("There is no such change to undo.")
+        rows = {r.id: r for r in _case_rows(session, Case.id.in_([e.case_id for e in events]))}
+        moved_on = [
+            rows[e.case_id].case_ref
+            for e in events
+            if rows[e.case_id].worker_id != e.to_worker_id
+            or rows[e.case_id].version != (e.detail or {}).get("version")
+        ]
+        if moved_on:
+            raise StaleData(
+                f"{', '.join(moved_on)} changed after that change, so it cannot be undone. "
+                "Nothing was moved."
+            )
+        closed = [r.case_ref for r in rows.values() if r.closed_on is not None]
+        if closed:
+            raise RuleViolation(f"{', '.join(closed)} has been closed since. Nothing was moved.")
+        moves = []
+        for event in events:
+            previous = (
+                None
+                if event.from_worker_id is None
+                else _target(session, event.from_worker_id, today, rules)
+            )
+            moves.append(
+                _Move(
+                    rows[event.case_id],
+                    previous,
+                    ChangeReason.OTHERS,
+                    f"Undoing an earlier change ({event.reason})",
+                )
+            )
+        effective = max([today, *(r.started_on for r in rows.values() if r.started_on)])
+        moved = _write_moves(session, moves, effective, actor, new_batch, undoes=batch)
+    _announce(announcer, moves)
+    return Result(
+        batch=new_batch,
+        moved=moved,
+        unchanged=(),
+        siblings_left=(),
+        target_load=None,
+        target=None,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class _Move:
+    row: CaseRow
+    target: Target | None
+    reason: ChangeReason
+    reason_text: str
+
+
+def _write_moves(
+    session: Session,
+    moves: Sequence[_Move],
+    effective: dt.date,
+    actor: str,
+    batch: str,
+    undoes: str | None,
+) -> tuple[Moved, ...]:
+    now = now_utc()
+    staff_ids = dict(
+        session.execute(
+            sa.select(Worker.id, Worker.staff_id).where(
+                Worker.id.in_({m.target.worker_id for m in moves if m.target is not None})
+            )
+        ).all()
+    )
+    moved = []
+    for move in sorted(moves, key=lambda m: m.row.case_ref):
+        to_staff = None if move.target is None else staff_ids[move.target.worker_id]
+        _write_move(session, move, to_staff, effective, actor, batch, now, undoes)
+        moved.append(
+            Moved(
+                case_id=move.row.id,
+                case_ref=move.row.case_ref,
+                child=move.row.name,
+                from_worker=move.row.worker_name,
+                to_worker=None if move.target is None else move.target.name,
+            )
+        )
+    return tuple(moved)
+
+
+def _caseload(session: Session, target: Target, rules: PracticeRules, today: dt.date) -> Caseload:
+    state = WorkerState(target.role, target.status, target.end_date)
+    return caseload_from_counts(
+        target.role,
+        target.fte,
+        _counts(session, target.worker_id, today),
+        rules,
+        can_hold_cases=can_hold_cases(state, today),
+    )
+
+
+def _announce(announcer: ChangeAnnouncer | None, moves: Sequence[_Move]) -> None:
+    if announcer is None or not moves:
+        return
+    workers = {m.row.worker_id for m in moves if m.row.worker_id is not None}
+    workers |= {m.target.worker_id for m in moves if m.target is not None}
+    announcer.announce(Change.of("reassignment", {m.row.id for m in moves}, workers))
 
 
 def _requested_rows(
@@ -331,15 +486,15 @@ def _family_rows(session: Session, rows: Sequence[CaseRow]) -> list[CaseRow]:
 
 def _write_move(
     session: Session,
-    row: CaseRow,
-    target: Target | None,
+    move: _Move,
     to_staff: str | None,
-    request: Request,
     effective: dt.date,
     actor: str,
     batch: str,
     now: dt.datetime,
+    undoes: str | None,
 ) -> None:
+    row, target = move.row, move.target
     bumped = session.connection().execute(
         sa.update(Case)
         .where(Case.id == row.id, Case.version == row.version)
@@ -354,20 +509,27 @@ def _write_move(
             .values(ended_on=effective)
         )
     to_worker_id = None if target is None else target.worker_id
-    reason_text = request.reason_text.strip()
+    reason_text = move.reason_text
     session.execute(
         sa.insert(Allocation).values(
             case_id=row.id,
             worker_id=to_worker_id,
             started_on=effective,
             ended_on=None,
-            reason_code=request.reason.value,
+            reason_code=move.reason.value,
             reason_text=reason_text,
             created_by=actor,
             created_at=now,
         )
     )
-    reason = request.reason.meaning + (f": {reason_text}" if reason_text else "")
+    reason = move.reason.meaning + (f": {reason_text}" if reason_text else "")
+    detail: dict[str, object] = {
+        "batch": batch,
+        "effective": effective.isoformat(),
+        "version": row.version + 1,  # the case's version after this change (undo checks it)
+    }
+    if undoes is not None:
+        detail["undoes"] = undoes
     session.execute(
         sa.insert(AuditEvent).values(
             occurred_at=now,
@@ -377,7 +539,7 @@ def _write_move(
             from_worker_id=row.worker_id,
             to_worker_id=to_worker_id,
             reason=reason,
-            detail={"batch": batch, "effective": effective.isoformat()},
+            detail=detail,
         )
     )
     session.execute(
@@ -396,7 +558,7 @@ def _write_move(
                 },
                 "to_staff_id": to_staff,
                 "effective": effective.isoformat(),
-                "reason_code": request.reason.value,
+                "reason_code": move.reason.value,
                 "reason_text": reason_text,
                 "actor": actor,
             },

@@ -17,6 +17,8 @@ class Actions:
     open_database: QtGui.QAction
     open_demo: QtGui.QAction
     refresh: QtGui.QAction
+    reassign: QtGui.QAction
+    undo_history: QtGui.QAction
     quit: QtGui.QAction
     about: QtGui.QAction
 
@@ -35,6 +37,22 @@ def _action(
     return action
 
 
+REASSIGN_SHORTCUT = "Ctrl+R"
+
+
+def _reassign_action(parent: QtWidgets.QWidget) -> QtGui.QAction:
+    action = _action(
+        parent, "&Reassign to…", "Move the selected cases to a worker or back to the queue"
+    )
+    action.setShortcut(QtGui.QKeySequence(REASSIGN_SHORTCUT))
+    return action
+
+
+def _checkable(action: QtGui.QAction) -> QtGui.QAction:
+    action.setCheckable(True)
+    return action
+
+
 def create_actions(parent: QtWidgets.QWidget) -> Actions:
     keys = QtGui.QKeySequence.StandardKey
     about = _action(parent, "&About Caseload Desktop", "Version, database and data folder")
@@ -48,6 +66,10 @@ def create_actions(parent: QtWidgets.QWidget) -> Actions:
             parent, "Open the &demo service", "Open (or create) the fictional demo database"
         ),
         refresh=_action(parent, "&Refresh", "Read the board again", keys.Refresh),
+        reassign=_reassign_action(parent),
+        undo_history=_checkable(
+            _action(parent, "Undo &history", "Show the changes you can undo and redo")
+        ),
         quit=quit_,
         about=about,
     )

@@ -13,14 +13,19 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from caseload_desktop import APP_NAME, __version__, clock, locations
 from caseload_desktop.context import AppContext, open_context, open_demo_context
 from caseload_desktop.display import uk_date
+from caseload_desktop.domain.reasons import ChangeReason
 from caseload_desktop.errors import Cancelled, CaseloadError
 from caseload_desktop.ui.actions import create_actions
 from caseload_desktop.ui.background import Progress, run_with_progress
+from caseload_desktop.ui.commands import ReassignCommand
+from caseload_desktop.ui.dialogs.reassign_dialog import ReassignDialog
+from caseload_desktop.ui.dialogs.worker_picker import WorkerPickerDialog
 from caseload_desktop.ui.interaction import Interaction
 from caseload_desktop.ui.preferences import Preferences
 from caseload_desktop.ui.widgets.caseload_board import CaseloadBoard
 
 STATUS_SPACING = 12
+STATUS_MESSAGE_MS = 6000
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -48,6 +53,16 @@ class MainWindow(QtWidgets.QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         self.main_actions = create_actions(self)
+        self.undo_stack = QtGui.QUndoStack(self)
+        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QtGui.QKeySequence(QtGui.QKeySequence.StandardKey.Undo))
+        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts(
+            [
+                QtGui.QKeySequence("Ctrl+Shift+Z"),
+                QtGui.QKeySequence(QtGui.QKeySequence.StandardKey.Redo),
+            ]
+        )
         self._build_menus()
         self._build_central()
         self._build_status_bar()
@@ -64,8 +79,24 @@ class MainWindow(QtWidgets.QMainWindow):
         file_menu.addAction(self.main_actions.open_demo)
         file_menu.addSeparator()
         file_menu.addAction(self.main_actions.quit)
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.main_actions.reassign)
         view_menu = bar.addMenu("&View")
         view_menu.addAction(self.main_actions.refresh)
+        view_menu.addAction(self.main_actions.undo_history)
+        self.undo_dock = QtWidgets.QDockWidget("Undo history", self)
+        self.undo_dock.setObjectName("undo_history")
+        self.undo_view = QtWidgets.QUndoView(self.undo_stack)
+        self.undo_view.setAccessibleName("Undo history")
+        self.undo_view.setEmptyLabel("The database as opened")
+        self.undo_dock.setWidget(self.undo_view)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.undo_dock)
+        self.undo_dock.hide()
+        self.main_actions.undo_history.toggled.connect(self.undo_dock.setVisible)
+        self.undo_dock.visibilityChanged.connect(self.main_actions.undo_history.setChecked)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.main_actions.about)
 
@@ -132,6 +163,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.main_actions.open_demo.triggered.connect(self.open_demo)
         self.main_actions.quit.triggered.connect(self.close)
         self.main_actions.refresh.triggered.connect(self.refresh)
+        self.main_actions.reassign.triggered.connect(self.reassign_selected)
         self.main_actions.about.triggered.connect(self.show_about)
 
     # --- State -----------------------------------------------------------------------------
@@ -143,7 +175,10 @@ class MainWindow(QtWidgets.QMainWindow):
             self.board.save_layout()
             self.board.wait_until_loaded()
         previous, self.context = self.context, context
+        if previous is not context:
+            self.undo_stack.clear()  # commands belong to the database they changed
         self.main_actions.refresh.setEnabled(context is not None)
+        self.main_actions.reassign.setEnabled(context is not None)
         if context is None:
             self.setWindowTitle(APP_NAME)
             self.database_label.setText("No database open")
@@ -164,6 +199,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 # A bound method, not a lambda holding the window: a lambda would make the
                 # board own the window's last reference and delete it during its own deletion.
                 self.board.failed.connect(self._show_board_error)
+                self.board.reassign_requested.connect(self.reassign)
                 self.pages.addWidget(self.board)
                 self.board.refresh(keep_selection=False)
             else:
@@ -248,6 +284,57 @@ class MainWindow(QtWidgets.QMainWindow):
             "Opening the demo service (created the first time)…",
             cancellable=True,
         )
+
+    # --- Reassignment ----------------------------------------------------------------------
+
+    @QtCore.Slot(object, object)
+    def reassign(self, case_versions: dict[int, int], worker_id: int | None) -> None:
+        """Confirm, then move ``case_versions`` to ``worker_id`` (None: the queue), undoably.
+
+        The path of a drop and of Ctrl+R alike.
+        """
+        if self.context is None or self.board is None or not case_versions:
+            return
+        name = "the unallocated queue" if worker_id is None else self.board.worker_name(worker_id)
+        from_leavers = self.board.cases_with_leavers(set(case_versions))
+        request = ReassignDialog.ask(
+            self,
+            self.context,
+            case_versions,
+            worker_id,
+            name,
+            ChangeReason.LEFTRL if from_leavers else ChangeReason.MANAGE,
+        )
+        if request is None:
+            return
+        try:
+            command = ReassignCommand.run(self.context, request, self._show_undo_error)
+        except CaseloadError as exc:
+            Interaction.show_error(self, "Cannot move the cases", str(exc))
+            self.board.refresh()  # show what changed meanwhile
+            return
+        self.undo_stack.push(command)
+        self.statusBar().showMessage(command.text(), STATUS_MESSAGE_MS)
+
+    @QtCore.Slot()
+    def reassign_selected(self) -> None:
+        """Ctrl+R: the keyboard path of a drag."""
+        if self.board is None:
+            return
+        versions = self.board.selected_case_versions()
+        if not versions:
+            Interaction.show_error(
+                self, "Reassign to…", "Select one or more cases first (in any tab below)."
+            )
+            return
+        choice = WorkerPickerDialog.ask(self, self.board.workers_model.all_rows())
+        if choice is not None:
+            self.reassign(versions, choice[0])
+
+    def _show_undo_error(self, title: str, message: str) -> None:
+        Interaction.show_error(self, title, message)
+        if self.board is not None:
+            self.board.refresh()
 
     @QtCore.Slot()
     def show_about(self) -> None:

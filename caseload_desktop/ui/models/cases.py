@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -34,6 +35,7 @@ _FONT = QtCore.Qt.ItemDataRole.FontRole
 _RIGHT = int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
 
 ALERT = QtGui.QColor("#b3261e")
+MIME_TYPE = "application/x-caseload-case-ids"  # JSON: [{"id": case id, "version": n}, ...]
 BATCH = 2000  # rows handed to the view per fetchMore
 
 _CATEGORY_BY_VALUE = {c.value: c for c in Category}
@@ -43,6 +45,26 @@ _MUST_BE_ALLOCATED_FIRST = {
     c.value: queue_priority(c, 0)[0] for c in Category
 }  # 0 for CP and CLA: they lead every queue
 _RISK_ORDER = {r.value: r.rank for r in Risk}
+
+
+def case_versions_mime(versions: dict[int, int], refs: Sequence[str]) -> QtCore.QMimeData:
+    """Drag data for cases: their ids with the versions they were read at (and refs as text)."""
+    data = QtCore.QMimeData()
+    payload = [{"id": case_id, "version": version} for case_id, version in versions.items()]
+    data.setData(MIME_TYPE, QtCore.QByteArray(json.dumps(payload).encode("utf-8")))
+    data.setText(" ".join(refs))
+    return data
+
+
+def decode_case_versions(data: QtCore.QMimeData) -> dict[int, int]:
+    """The case ids and read versions in drag data (empty when it carries none)."""
+    if not data.hasFormat(MIME_TYPE):
+        return {}
+    try:
+        payload = json.loads(bytes(data.data(MIME_TYPE).data()).decode("utf-8"))
+        return {int(item["id"]): int(item["version"]) for item in payload}
+    except (ValueError, KeyError, TypeError):
+        return {}  # not ours after all: a drop of it does nothing
 
 
 class Role(enum.IntEnum):
@@ -337,22 +359,32 @@ def with_team(columns: Sequence[CaseColumn]) -> tuple[CaseColumn, ...]:
 class CasesModel(QtCore.QAbstractTableModel):
     """Open cases from a ``CaseTable``: a worker's cases or one queue.
 
+    Rows drag as ``MIME_TYPE`` (ids and read versions). A model made with ``accepts_drops``
+    (the unallocated queue) takes dropped cases back into the queue.
+
+    Signals:
+        cases_dropped: (case versions, None) when cases are dropped here (the queue).
+
     Attributes:
         table: the rows (shared by every model of the board).
         today, rules: what due dates and escalation are worked out against.
         queue_view: True for a queue tab (priority order; CP and CLA in red).
     """
 
+    cases_dropped = QtCore.Signal(object, object)
+
     def __init__(
         self,
         columns: Sequence[CaseColumn],
         *,
         queue_view: bool = False,
+        accepts_drops: bool = False,
         parent: QtCore.QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.columns: tuple[CaseColumn, ...] = tuple(columns)
         self.queue_view = queue_view
+        self.accepts_drops = accepts_drops
         self.table: q.CaseTable = q.CaseTable.empty(dt.date.min)
         self.today: dt.date = self.table.today
         self.rules: PracticeRules = DEFAULT_RULES
@@ -504,9 +536,70 @@ class CasesModel(QtCore.QAbstractTableModel):
         return None
 
     def flags(self, index: AnyIndex) -> QtCore.Qt.ItemFlag:
+        drop = (
+            QtCore.Qt.ItemFlag.ItemIsDropEnabled
+            if self.accepts_drops
+            else QtCore.Qt.ItemFlag.NoItemFlags
+        )
         if not index.isValid():
-            return QtCore.Qt.ItemFlag.NoItemFlags
-        return QtCore.Qt.ItemFlag.ItemIsEnabled | QtCore.Qt.ItemFlag.ItemIsSelectable
+            return drop  # a drop on the empty part of the view
+        return (
+            QtCore.Qt.ItemFlag.ItemIsEnabled
+            | QtCore.Qt.ItemFlag.ItemIsSelectable
+            | QtCore.Qt.ItemFlag.ItemIsDragEnabled
+            | drop
+        )
+
+    # --- Drag and drop (Qt's "Using Drag and Drop with Item Views") ------------------------
+
+    def version(self, row: int) -> int:
+        return int(self.table.rows[self._visible[row]][q.C_VERSION])
+
+    def mimeTypes(self) -> list[str]:
+        return [MIME_TYPE]
+
+    def supportedDragActions(self) -> QtCore.Qt.DropAction:
+        return QtCore.Qt.DropAction.MoveAction
+
+    def supportedDropActions(self) -> QtCore.Qt.DropAction:
+        if self.accepts_drops:
+            return QtCore.Qt.DropAction.MoveAction
+        return QtCore.Qt.DropAction.IgnoreAction
+
+    def mimeData(self, indexes: Sequence[QtCore.QModelIndex]) -> QtCore.QMimeData:
+        rows = sorted({index.row() for index in indexes if index.isValid()})
+        versions = {self.case_id(row): self.version(row) for row in rows}
+        refs = [self.table.rows[self._visible[row]][q.C_CASE_REF] for row in rows]
+        return case_versions_mime(versions, refs)
+
+    def canDropMimeData(
+        self,
+        data: QtCore.QMimeData,
+        action: QtCore.Qt.DropAction,
+        row: int,
+        column: int,
+        parent: AnyIndex,
+    ) -> bool:
+        if not self.accepts_drops or not decode_case_versions(data):
+            return False
+        # Cases already in this queue have nowhere to go.
+        queued = {self.case_id(r) for r in range(len(self._visible))}
+        return not set(decode_case_versions(data)) <= queued
+
+    def dropMimeData(
+        self,
+        data: QtCore.QMimeData,
+        action: QtCore.Qt.DropAction,
+        row: int,
+        column: int,
+        parent: AnyIndex,
+    ) -> bool:
+        if not self.canDropMimeData(data, action, row, column, parent):
+            return False
+        versions = decode_case_versions(data)
+        # Return at once; the confirm dialog opens after the drag has finished.
+        QtCore.QTimer.singleShot(0, lambda: self.cases_dropped.emit(versions, None))
+        return True
 
     def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
         # Cheapest exits first: a repaint asks ~1.5k times (RELIABILITY.md).

@@ -13,6 +13,7 @@ from caseload_desktop.display import fte, points, uk_date
 from caseload_desktop.domain.categories import Category, Employment
 from caseload_desktop.domain.practice import DEFAULT_RULES, PracticeRules
 from caseload_desktop.store.queries import WorkerCaseloadRow
+from caseload_desktop.ui.models.cases import MIME_TYPE, decode_case_versions
 
 AnyIndex = QtCore.QModelIndex | QtCore.QPersistentModelIndex
 _ROOT = QtCore.QModelIndex()
@@ -33,7 +34,15 @@ class Role(enum.IntEnum):
 
 
 class WorkersModel(QtCore.QAbstractTableModel):
-    """The team's workers: active ones, and leavers while they still hold cases (greyed)."""
+    """The team's workers: active ones, and leavers while they still hold cases (greyed).
+
+    Cases dragged from the board drop onto a worker who can hold cases (never a leaver).
+
+    Signals:
+        cases_dropped: (case versions, worker id) when cases are dropped onto a worker.
+    """
+
+    cases_dropped = QtCore.Signal(object, object)
 
     COL_WORKER = 0
     COL_ROLE = 1
@@ -120,7 +129,52 @@ class WorkersModel(QtCore.QAbstractTableModel):
     def flags(self, index: AnyIndex) -> QtCore.Qt.ItemFlag:
         if not index.isValid():
             return QtCore.Qt.ItemFlag.NoItemFlags
-        return QtCore.Qt.ItemFlag.ItemIsEnabled | QtCore.Qt.ItemFlag.ItemIsSelectable
+        flags = QtCore.Qt.ItemFlag.ItemIsEnabled | QtCore.Qt.ItemFlag.ItemIsSelectable
+        if self._rows[index.row()].status == "active":
+            flags |= QtCore.Qt.ItemFlag.ItemIsDropEnabled
+        return flags
+
+    # --- Dropping cases onto a worker ------------------------------------------------------
+
+    def mimeTypes(self) -> list[str]:
+        return [MIME_TYPE]
+
+    def supportedDropActions(self) -> QtCore.Qt.DropAction:
+        return QtCore.Qt.DropAction.MoveAction
+
+    def _drop_target(self, row: int, parent: AnyIndex) -> WorkerCaseloadRow | None:
+        # Onto a worker (Qt gives the item as parent), never between rows.
+        if not parent.isValid() or row != -1:
+            return None
+        target = self._rows[parent.row()]
+        return target if target.status == "active" else None
+
+    def canDropMimeData(
+        self,
+        data: QtCore.QMimeData,
+        action: QtCore.Qt.DropAction,
+        row: int,
+        column: int,
+        parent: AnyIndex,
+    ) -> bool:
+        return bool(decode_case_versions(data)) and self._drop_target(row, parent) is not None
+
+    def dropMimeData(
+        self,
+        data: QtCore.QMimeData,
+        action: QtCore.Qt.DropAction,
+        row: int,
+        column: int,
+        parent: AnyIndex,
+    ) -> bool:
+        target = self._drop_target(row, parent)
+        versions = decode_case_versions(data)
+        if target is None or not versions:
+            return False
+        # Return at once; the confirm dialog opens after the drag has finished.
+        worker_id = target.worker_id
+        QtCore.QTimer.singleShot(0, lambda: self.cases_dropped.emit(versions, worker_id))
+        return True
 
     def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
         if not index.isValid():

@@ -21,6 +21,7 @@ from caseload_desktop.ui.models.board_loader import BoardLoader
 from caseload_desktop.ui.models.cases import CasesModel
 from caseload_desktop.ui.models.workers import WorkersModel
 from caseload_desktop.ui.preferences import Preferences
+from caseload_desktop.ui.widgets.case_table import CaseTableView
 from caseload_desktop.ui.widgets.load_bar import LoadBarDelegate
 from caseload_desktop.ui.widgets.summary_strip import Summary, SummaryStrip
 
@@ -32,9 +33,11 @@ SEARCH_DELAY_MS = 200
 TAB_WORKER, TAB_ORPHANED, TAB_UNALLOCATED, TAB_HELD = range(4)
 
 
-def _make_table(name: str, accessible: str) -> QtWidgets.QTableView:
+def _make_table(
+    name: str, accessible: str, view: QtWidgets.QTableView | None = None
+) -> QtWidgets.QTableView:
     """A read-only table with fixed row heights (no measuring of rows on big models)."""
-    view = QtWidgets.QTableView()
+    view = view if view is not None else QtWidgets.QTableView()
     view.setObjectName(name)
     view.setAccessibleName(accessible)
     view.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
@@ -71,6 +74,7 @@ class CaseloadBoard(QtWidgets.QWidget):
     loaded = QtCore.Signal()
     busy = QtCore.Signal(bool)
     failed = QtCore.Signal(str)
+    reassign_requested = QtCore.Signal(object, object)  # {case id: version}, worker id or None
     _data_changed = QtCore.Signal(object)  # a Change, relayed to the GUI thread
 
     def __init__(
@@ -96,7 +100,7 @@ class CaseloadBoard(QtWidgets.QWidget):
         self.worker_cases_model = CasesModel(case_models.WORKER_CASES_COLUMNS, parent=self)
         self.orphaned_model = CasesModel(case_models.ORPHANED_COLUMNS, queue_view=True, parent=self)
         self.unallocated_model = CasesModel(
-            case_models.UNALLOCATED_COLUMNS, queue_view=True, parent=self
+            case_models.UNALLOCATED_COLUMNS, queue_view=True, accepts_drops=True, parent=self
         )
         self.held_model = CasesModel(case_models.HELD_COLUMNS, queue_view=True, parent=self)
 
@@ -212,18 +216,35 @@ class CaseloadBoard(QtWidgets.QWidget):
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.setObjectName("board_tabs")
         self.tabs.setAccessibleName("Cases and queues")
-        self.worker_cases_view = _make_table("worker_cases_view", "Selected worker's cases")
-        self.orphaned_view = _make_table("orphaned_view", "Orphaned cases")
-        self.unallocated_view = _make_table("unallocated_view", "Unallocated cases")
-        self.held_view = _make_table("held_view", "Cases held by a manager")
+        self.worker_cases_view = _make_table(
+            "worker_cases_view", "Selected worker's cases", CaseTableView()
+        )
+        self.orphaned_view = _make_table("orphaned_view", "Orphaned cases", CaseTableView())
+        self.unallocated_view = _make_table(
+            "unallocated_view", "Unallocated cases", CaseTableView()
+        )
+        self.held_view = _make_table("held_view", "Cases held by a manager", CaseTableView())
         for view, model in self._case_views():
             view.setModel(model)
             view.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.ExtendedSelection)
+            view.setDragEnabled(True)
+            view.setDragDropMode(QtWidgets.QAbstractItemView.DragDropMode.DragOnly)
+            view.setDefaultDropAction(QtCore.Qt.DropAction.MoveAction)
             self._size_case_columns(view)
+        # Cases drop onto a worker, or back into the unallocated queue.
+        self.unallocated_view.setDragDropMode(QtWidgets.QAbstractItemView.DragDropMode.DragDrop)
+        self.unallocated_view.setAcceptDrops(True)
+        self.unallocated_view.setDropIndicatorShown(True)
+        self.workers_view.setAcceptDrops(True)
+        self.workers_view.setDragDropMode(QtWidgets.QAbstractItemView.DragDropMode.DropOnly)
+        self.workers_view.setDropIndicatorShown(True)
+        self.workers_view.setDefaultDropAction(QtCore.Qt.DropAction.MoveAction)
         self.tabs.addTab(self.worker_cases_view, "Cases")
         self.tabs.addTab(self.orphaned_view, "Orphaned")
         self.tabs.addTab(self.unallocated_view, "Unallocated")
         self.tabs.addTab(self.held_view, "Held by manager")
+        self.tabs.tabBar().setChangeCurrentOnDrag(True)  # hover a tab while dragging to open it
+        self.tabs.tabBar().setAcceptDrops(True)
         self.splitter.addWidget(self.tabs)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
@@ -278,6 +299,8 @@ class CaseloadBoard(QtWidgets.QWidget):
         self.search.returnPressed.connect(self.apply_filter)
         self.category_filter.currentIndexChanged.connect(lambda _index: self.apply_filter())
         self.workers_view.selectionModel().currentRowChanged.connect(self._worker_changed)
+        self.workers_model.cases_dropped.connect(self.reassign_requested)
+        self.unallocated_model.cases_dropped.connect(self.reassign_requested)
 
     def _fill_team_picker(self, keep: str | None = None) -> None:
         with self.context.db.read() as session:
@@ -451,6 +474,32 @@ class CaseloadBoard(QtWidgets.QWidget):
             self._worker_changed(QtCore.QModelIndex(), QtCore.QModelIndex())
 
     # --- Selection and filters ---------------------------------------------------------------
+
+    def current_case_view(self) -> tuple[QtWidgets.QTableView, CasesModel]:
+        return self._case_views()[self.tabs.currentIndex()]
+
+    def selected_case_versions(self) -> dict[int, int]:
+        """The cases selected in the current tab, with the versions they were read at."""
+        view, model = self.current_case_view()
+        rows = sorted({index.row() for index in view.selectionModel().selectedRows()})
+        return {model.case_id(row): model.version(row) for row in rows}
+
+    def worker_name(self, worker_id: int) -> str:
+        for row in self.workers_model.all_rows():
+            if row.worker_id == worker_id:
+                return row.worker
+        return "the worker"
+
+    def cases_with_leavers(self, case_ids: set[int]) -> bool:
+        """Whether any of the cases is orphaned (its worker has left or is inactive)."""
+        if self.data is None:
+            return False
+        table = self.data.cases
+        return any(
+            table.queue(i) is Queue.ORPHANED
+            for i, row in enumerate(table.rows)
+            if row[queries.C_CASE_ID] in case_ids
+        )
 
     def selected_worker_id(self) -> int | None:
         index = self.workers_view.currentIndex()
