@@ -42,11 +42,8 @@ class ReassignDialog(QtWidgets.QDialog):
         self.setWindowTitle("Reassign cases")
         self.setAccessibleName("Reassign cases")
         self.setMinimumWidth(520)
-        count = len(case_versions)
-        destination = target_name if target_id is not None else "the unallocated queue"
-        self.heading = QtWidgets.QLabel(
-            f"<b>Move {count} case{'s' if count != 1 else ''} to {destination}</b>"
-        )
+        self.destination = target_name if target_id is not None else "the unallocated queue"
+        self.heading = QtWidgets.QLabel()
         self.cases_label = QtWidgets.QLabel()
         self.cases_label.setWordWrap(True)
 
@@ -140,12 +137,19 @@ class ReassignDialog(QtWidgets.QDialog):
             self._show_refusal(str(exc))
             return
         self._preview = preview
-        self.cases_label.setText(", ".join(preview.moving) or "Nothing to move.")
-        if preview.siblings_left or request.with_siblings:
+        if preview.siblings_left and self.siblings.isHidden():
+            # First sight of siblings elsewhere: offer them (ticked) and preview again with
+            # them, so the case list and the capacity figures include them.
             names = ", ".join(f"{s.child} ({s.case_ref})" for s in preview.siblings_left)
-            if preview.siblings_left:
-                self.siblings.setText(f"Also move their siblings held by others: {names}")
+            self.siblings.setText(f"Also move their siblings held by others: {names}")
             self.siblings.show()
+            self._update()
+            return
+        count = len(preview.moving)
+        self.heading.setText(
+            f"<b>Move {count} case{'s' if count != 1 else ''} to {self.destination}</b>"
+        )
+        self.cases_label.setText(", ".join(preview.moving) or "Nothing to move.")
         if preview.over_capacity is not None:
             self.warning.setText(preview.over_capacity.message)
             self.warning.show()
