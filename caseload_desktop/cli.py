@@ -24,12 +24,13 @@ from caseload_desktop.domain.practice import DEFAULT_RULES
 from caseload_desktop.domain.queues import is_escalated
 from caseload_desktop.domain.reasons import ChangeReason
 from caseload_desktop.errors import BadInput, CaseloadError, RuleViolation
-from caseload_desktop.services import reassignment
+from caseload_desktop.services import allocation_planning, reassignment
 from caseload_desktop.services.identity import current_user
 from caseload_desktop.store import demo, queries
 from caseload_desktop.store.engine import Database, create_database, open_database
 
 PROG = "caseload"
+LIST_AT_MOST = 15  # case refs named in one line of prose; --json lists them all
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -129,6 +130,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also move the cases' siblings held by someone else",
     )
+
+    leaver_cmd = add(
+        "plan-leaver", "propose where a leaving worker's cases go (and apply it)", as_json
+    )
+    leaver_cmd.add_argument("worker", metavar="WORKER", help="the worker's name or staff ID")
+    leaver_cmd.add_argument("--leave-date", required=True, metavar="DATE", help="their last day")
+    leaver_cmd.add_argument("--apply", action="store_true", help="make the proposed moves")
+    queue_plan = add(
+        "plan-queue", "propose allocating a team's orphaned and unallocated cases", as_json
+    )
+    queue_plan.add_argument("--team", required=True, metavar="NAME", help="the team")
+    queue_plan.add_argument("--apply", action="store_true", help="make the proposed moves")
 
     bench_help = "measure speed at service scale, each figure beside its floor"
     bench_cmd = commands.add_parser("bench", help=bench_help, description=bench_help)
@@ -586,6 +599,101 @@ def cmd_reassign(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _show_plan(
+    db: Database, plan: allocation_planning.Plan, args: argparse.Namespace, out: TextIO
+) -> int:
+    today = clock.today()
+    choices = {c.case_id: c.proposed_worker_id for c in plan.cases}
+    result = None
+    if args.apply:
+        result = allocation_planning.apply(
+            db, plan, choices, rules=DEFAULT_RULES, today=today, actor=current_user()
+        )
+    placed = [c for c in plan.cases if c.proposed_worker_id is not None]
+    left = [c for c in plan.cases if c.proposed_worker_id is None]
+    if args.json:
+        _print_json(
+            {
+                "plan": plan.title,
+                "proposals": [
+                    {
+                        "case_ref": c.case_ref,
+                        "child": c.child,
+                        "category": c.category.value,
+                        "from_worker": c.current_worker,
+                        "to_worker": None
+                        if c.proposed_worker_id is None
+                        else plan.worker_name(c.proposed_worker_id),
+                    }
+                    for c in plan.cases
+                ],
+                "placed": len(placed),
+                "not_placed": len(left),
+                "shortfall_points": plan.shortfall_points,
+                "shortfall_fte": plan.shortfall_fte,
+                "applied": result is not None,
+                "batch": None if result is None else result.batch,
+            },
+            out,
+        )
+        return 0
+    out.write(f"{plan.title}: {len(placed)} of {len(plan.cases)} cases can be placed.\n")
+    if placed:
+        _print_table(
+            ["Case", "Child", "Category", "From", "To"],
+            (
+                [
+                    c.case_ref,
+                    c.child,
+                    c.category.short,
+                    c.current_worker or "(queue)",
+                    plan.worker_name(c.proposed_worker_id),
+                ]
+                for c in placed
+            ),
+            out,
+        )
+    if left:
+        shown = ", ".join(c.case_ref for c in left[:LIST_AT_MOST])
+        more = f" and {len(left) - LIST_AT_MOST} more" if len(left) > LIST_AT_MOST else ""
+        out.write(
+            f"\n{len(left)} cases do not fit within capacity and stay in the queue: "
+            f"{shown}{more}.\n"
+            f"Shortfall: {points(plan.shortfall_points)} weighted points, about "
+            f"{plan.shortfall_fte} FTE.\n"
+        )
+    loads = plan.loads_after(choices, DEFAULT_RULES)
+    out.write("\nLoads afterwards:\n")
+    for worker in plan.workers:
+        out.write(
+            f"  {worker.name}: {points(loads[worker.worker_id])} of {points(worker.capacity)}\n"
+        )
+    if result is not None:
+        out.write(f"\nApplied: {len(result.moved)} cases moved.\n")
+    else:
+        out.write("\nNothing was changed; add --apply to make these moves.\n")
+    return 0
+
+
+def cmd_plan_leaver(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    today = clock.today()
+    leave_date = _date_option(args.leave_date, "--leave-date")
+    with db.read() as session:
+        worker = queries.find_worker(session, args.worker, today)
+    plan = allocation_planning.plan_for_leaver(
+        db, worker.id, leave_date, rules=DEFAULT_RULES, today=today
+    )
+    return _show_plan(db, plan, args, out)
+
+
+def cmd_plan_queue(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    today = clock.today()
+    team_id, _name = _team_id(db, args.team)
+    assert team_id is not None
+    plan = allocation_planning.plan_for_queue(db, team_id, rules=DEFAULT_RULES, today=today)
+    return _show_plan(db, plan, args, out)
+
+
 Command = Callable[[argparse.Namespace, TextIO], int]
 ReadCommand = Callable[[Database, argparse.Namespace, TextIO], int]
 
@@ -609,6 +717,8 @@ COMMANDS: dict[str, Command] = {
     "cases": _on_open_database(cmd_cases),
     "audit": _on_open_database(cmd_audit),
     "reassign": _on_open_database(cmd_reassign),
+    "plan-leaver": _on_open_database(cmd_plan_leaver),
+    "plan-queue": _on_open_database(cmd_plan_queue),
     "bench": cmd_bench,
 }
 

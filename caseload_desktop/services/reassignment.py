@@ -386,6 +386,124 @@ def undo(
     )
 
 
+def reassign_many(
+    db: Database,
+    placements: Mapping[int, int | None],
+    *,
+    expected_versions: Mapping[int, int],
+    reason: ChangeReason,
+    reason_text: str = "",
+    rules: PracticeRules,
+    today: dt.date,
+    actor: str,
+    announcer: ChangeAnnouncer | None = None,
+    accept_over_capacity: bool = False,
+    effective: dt.date | None = None,
+    leaver: tuple[int, dt.date] | None = None,
+) -> Result:
+    """Apply a whole plan in one transaction: each case to its own worker (None: the queue).
+
+    Every target is checked by the same rules as ``reassign`` (with everything it receives
+    counted against its capacity). With ``leaver`` (worker id, leave date), the worker's end
+    date is recorded in the same transaction, with its audit and outbox events. Raises as
+    ``reassign`` does; nothing is written unless everything is.
+    """
+    if reason.needs_text and not reason_text.strip():
+        raise BadInput("The reason is 'other': say what it is.")
+    if not placements and leaver is None:
+        raise BadInput("The plan moves no case.")
+    when = effective or today
+    batch = str(uuid.uuid4())
+    with db.write() as session:
+        rows = _requested_rows(session, (), list(placements))
+        _check_versions(rows, expected_versions)
+        by_target: dict[int | None, list[CaseRow]] = {}
+        for row in rows:
+            by_target.setdefault(placements[row.id], []).append(row)
+        moves: list[_Move] = []
+        refusals: list[str] = []
+        warnings: list[CapacityWarning] = []
+        for target_id, target_rows in by_target.items():
+            target = None if target_id is None else _target(session, target_id, today, rules)
+            decision = decide([_to_move(r) for r in target_rows], target, when, today, rules)
+            refusals.extend(decision.refusals)
+            if decision.over_capacity is not None:
+                warnings.append(decision.over_capacity)
+            by_id = {r.id: r for r in target_rows}
+            moves.extend(
+                _Move(by_id[c.case_id], target, reason, reason_text.strip()) for c in decision.moves
+            )
+        if refusals:
+            raise RuleViolation(" ".join(refusals) + " Nothing was moved.")
+        if warnings and not accept_over_capacity:
+            raise OverCapacity(warnings[0])
+        if leaver is not None:
+            _record_leaver(session, leaver[0], leaver[1], actor, batch)
+        moved = _write_moves(session, moves, when, actor, batch, undoes=None)
+    _announce(announcer, moves)
+    return Result(
+        batch=batch,
+        moved=moved,
+        unchanged=tuple(r.case_ref for r in rows if r.id not in {m.row.id for m in moves}),
+        siblings_left=(),
+        target_load=None,
+        target=None,
+    )
+
+
+def _record_leaver(
+    session: Session, worker_id: int, leave_date: dt.date, actor: str, batch: str
+) -> None:
+    worker = session.execute(
+        sa.select(Worker.name, Worker.staff_id, Worker.start_date, Worker.end_date).where(
+            Worker.id == worker_id
+        )
+    ).one_or_none()
+    if worker is None:
+        raise NotFound(f"No worker with the id {worker_id}.")
+    if leave_date < worker.start_date:
+        raise RuleViolation(
+            f"{worker.name} started on {worker.start_date:%d %b %Y}; the leave date cannot be "
+            "earlier. Nothing was changed."
+        )
+    session.execute(
+        sa.update(Worker)
+        .where(Worker.id == worker_id)
+        .values(end_date=leave_date, version=Worker.version + 1)
+    )
+    now = now_utc()
+    session.execute(
+        sa.insert(AuditEvent).values(
+            occurred_at=now,
+            actor=actor,
+            action="worker.leaving",
+            case_id=None,
+            from_worker_id=worker_id,
+            to_worker_id=None,
+            reason=f"{worker.name} leaves on {leave_date:%d %b %Y}",
+            detail={"batch": batch, "leave_date": leave_date.isoformat()},
+        )
+    )
+    session.execute(
+        sa.insert(OutboxEvent).values(
+            uuid=str(uuid.uuid4()),
+            kind="worker.leaving",
+            schema_version=1,
+            payload={
+                "batch": batch,
+                "staff_id": worker.staff_id,
+                "leave_date": leave_date.isoformat(),
+                "previous_end_date": None
+                if worker.end_date is None
+                else worker.end_date.isoformat(),
+                "actor": actor,
+            },
+            created_at=now,
+            attempts=0,
+        )
+    )
+
+
 @dataclasses.dataclass(frozen=True)
 class _Move:
     row: CaseRow
