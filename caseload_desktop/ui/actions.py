@@ -18,6 +18,8 @@ class Actions:
     open_demo: QtGui.QAction
     refresh: QtGui.QAction
     reassign: QtGui.QAction
+    worker_leaving: QtGui.QAction
+    allocate_queue: QtGui.QAction
     undo_history: QtGui.QAction
     quit: QtGui.QAction
     about: QtGui.QAction
@@ -67,6 +69,14 @@ def create_actions(parent: QtWidgets.QWidget) -> Actions:
         ),
         refresh=_action(parent, "&Refresh", "Read the board again", keys.Refresh),
         reassign=_reassign_action(parent),
+        worker_leaving=_action(
+            parent, "Worker &leaving…", "Plan where a leaving worker's cases go, then apply it"
+        ),
+        allocate_queue=_action(
+            parent,
+            "&Allocate the queue…",
+            "Propose workers for the team's orphaned and unallocated cases, within capacity",
+        ),
         undo_history=_checkable(
             _action(parent, "Undo &history", "Show the changes you can undo and redo")
         ),

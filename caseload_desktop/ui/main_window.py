@@ -15,9 +15,12 @@ from caseload_desktop.context import AppContext, open_context, open_demo_context
 from caseload_desktop.display import uk_date
 from caseload_desktop.domain.reasons import ChangeReason
 from caseload_desktop.errors import Cancelled, CaseloadError
+from caseload_desktop.services import allocation_planning
+from caseload_desktop.services.identity import current_user
 from caseload_desktop.ui.actions import create_actions
 from caseload_desktop.ui.background import Progress, run_with_progress
 from caseload_desktop.ui.commands import ReassignCommand
+from caseload_desktop.ui.dialogs.plan_dialog import LeaverDialog, PlanDialog
 from caseload_desktop.ui.dialogs.reassign_dialog import ReassignDialog
 from caseload_desktop.ui.dialogs.worker_picker import WorkerPickerDialog
 from caseload_desktop.ui.interaction import Interaction
@@ -84,6 +87,9 @@ class MainWindow(QtWidgets.QMainWindow):
         edit_menu.addAction(self.redo_action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.main_actions.reassign)
+        team_menu = bar.addMenu("&Team")
+        team_menu.addAction(self.main_actions.worker_leaving)
+        team_menu.addAction(self.main_actions.allocate_queue)
         view_menu = bar.addMenu("&View")
         view_menu.addAction(self.main_actions.refresh)
         view_menu.addAction(self.main_actions.undo_history)
@@ -164,6 +170,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.main_actions.quit.triggered.connect(self.close)
         self.main_actions.refresh.triggered.connect(self.refresh)
         self.main_actions.reassign.triggered.connect(self.reassign_selected)
+        self.main_actions.worker_leaving.triggered.connect(self.plan_worker_leaving)
+        self.main_actions.allocate_queue.triggered.connect(self.plan_queue)
         self.main_actions.about.triggered.connect(self.show_about)
 
     # --- State -----------------------------------------------------------------------------
@@ -178,7 +186,12 @@ class MainWindow(QtWidgets.QMainWindow):
         if previous is not context:
             self.undo_stack.clear()  # commands belong to the database they changed
         self.main_actions.refresh.setEnabled(context is not None)
-        self.main_actions.reassign.setEnabled(context is not None)
+        for action in (
+            self.main_actions.reassign,
+            self.main_actions.worker_leaving,
+            self.main_actions.allocate_queue,
+        ):
+            action.setEnabled(context is not None)
         if context is None:
             self.setWindowTitle(APP_NAME)
             self.database_label.setText("No database open")
@@ -330,6 +343,71 @@ class MainWindow(QtWidgets.QMainWindow):
         choice = WorkerPickerDialog.ask(self, self.board.workers_model.all_rows())
         if choice is not None:
             self.reassign(versions, choice[0])
+
+    @QtCore.Slot()
+    def plan_worker_leaving(self) -> None:
+        if self.context is None or self.board is None:
+            return
+        context = self.context
+        chosen = LeaverDialog.ask(self, self.board.workers_model.all_rows(), context.today())
+        if chosen is None:
+            return
+        worker_id, leave_date = chosen
+        self._plan_and_apply(
+            lambda: allocation_planning.plan_for_leaver(
+                context.db, worker_id, leave_date, rules=context.rules, today=context.today()
+            )
+        )
+
+    @QtCore.Slot()
+    def plan_queue(self) -> None:
+        if self.context is None or self.board is None:
+            return
+        context, team_id = self.context, self.board.team_id
+        if team_id is None:
+            Interaction.show_error(
+                self, "Allocate the queue", "Pick one team first: a plan is for one team."
+            )
+            return
+        self._plan_and_apply(
+            lambda: allocation_planning.plan_for_queue(
+                context.db, team_id, rules=context.rules, today=context.today()
+            )
+        )
+
+    def _plan_and_apply(self, make_plan: Callable[[], allocation_planning.Plan]) -> None:
+        assert self.context is not None
+        context = self.context
+        try:
+            plan = make_plan()
+        except CaseloadError as exc:
+            Interaction.show_error(self, "Cannot make a plan", str(exc))
+            return
+        answer = PlanDialog.ask(self, plan, context.rules)
+        if answer is None:
+            return
+        choices, accept_over = answer
+        try:
+            result = allocation_planning.apply(
+                context.db,
+                plan,
+                choices,
+                rules=context.rules,
+                today=context.today(),
+                actor=current_user(),
+                announcer=context.changes,
+                accept_over_capacity=accept_over,
+            )
+        except CaseloadError as exc:
+            Interaction.show_error(self, "Cannot apply the plan", str(exc))
+            if self.board is not None:
+                self.board.refresh()
+            return
+        if result.moved:
+            self.undo_stack.push(ReassignCommand(context, result, self._show_undo_error))
+        self.statusBar().showMessage(
+            f"{plan.title}: {len(result.moved)} cases moved.", STATUS_MESSAGE_MS
+        )
 
     def _show_undo_error(self, title: str, message: str) -> None:
         Interaction.show_error(self, title, message)
