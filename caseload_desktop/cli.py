@@ -146,7 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench_help = "measure speed at service scale, each figure beside its floor"
     bench_cmd = commands.add_parser("bench", help=bench_help, description=bench_help)
     bench_cmd.add_argument(
-        "figures", nargs="?", choices=["board"], default="board", help="what to measure"
+        "figures",
+        nargs="?",
+        choices=["all", "board", "reassign"],
+        default="all",
+        help="what to measure (default all)",
     )
     bench_cmd.add_argument(
         "--cases", type=_positive_int, default=100_000, help="cases in the service (100000)"
@@ -270,7 +274,11 @@ def cmd_bench(args: argparse.Namespace, out: TextIO) -> int:
         "run)...\n"
     )
     out.flush()
-    figures = bench.bench_board(args.cases, args.team_size, args.seed, args.repeat)
+    figures = []
+    if args.figures in ("all", "board"):
+        figures += bench.bench_board(args.cases, args.team_size, args.seed, args.repeat)
+    if args.figures in ("all", "reassign"):
+        figures += bench.bench_reassign(args.cases, args.team_size, args.seed, args.repeat)
     out.write(bench.report(figures) + "\n")
     if args.json is not None:
         parameters = {
@@ -565,6 +573,7 @@ def cmd_reassign(db: Database, args: argparse.Namespace, out: TextIO) -> int:
                 "moved": [dataclasses.asdict(m) for m in result.moved],
                 "unchanged": list(result.unchanged),
                 "siblings_left": [dataclasses.asdict(s) for s in result.siblings_left],
+                "notes": list(result.notes),
                 "target": result.target,
                 "target_load": None
                 if load is None
@@ -584,6 +593,8 @@ def cmd_reassign(db: Database, args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"Moved {moved.case_ref} ({moved.child}) from {origin} to {destination}.\n")
     for ref in result.unchanged:
         out.write(f"{ref} is already with {destination}: nothing to do.\n")
+    for note in result.notes:
+        out.write(f"Note: {note}\n")
     for sibling in result.siblings_left:
         holder = sibling.worker or "the unallocated queue"
         out.write(

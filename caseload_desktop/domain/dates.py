@@ -9,19 +9,20 @@ import datetime as dt
 import re
 
 _UK = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
+_ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
 
 
 def parse_date(text: str) -> dt.date:
     """Read ``text`` as an ISO or UK date; ``ValueError`` says what was wrong."""
     value = text.strip()
-    match = _UK.match(value)
+    uk, iso = _UK.match(value), _ISO.match(value)
     try:
-        if match:
-            day, month, year = (int(part) for part in match.groups())
+        if uk:
+            day, month, year = (int(part) for part in uk.groups())
             return dt.date(year, month, day)
-        return dt.date.fromisoformat(value)
+        if iso:  # 2026-1-5 as well as 2026-01-05
+            year, month, day = (int(part) for part in iso.groups())
+            return dt.date(year, month, day)
     except ValueError:
-        pass
-    if match or re.match(r"^\d{4}-\d{1,2}-\d{1,2}$", value):
-        raise ValueError(f"{text!r} is not a real date")
+        raise ValueError(f"{text!r} is not a real date") from None
     raise ValueError(f"{text!r} is not a date; write it as YYYY-MM-DD or DD/MM/YYYY")

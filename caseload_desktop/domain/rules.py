@@ -44,6 +44,7 @@ class Target:
     end_date: dt.date | None
     fte: Decimal
     weighted: Decimal  # current weighted load
+    start_date: dt.date | None = None
 
     def capacity(self, rules: PracticeRules) -> Decimal:
         return capacity(self.role, self.fte, rules)
@@ -74,12 +75,14 @@ class Decision:
         unchanged: cases already with the target (a move onto the current worker does nothing).
         refusals: reasons nothing may move (any refusal stops the whole batch).
         over_capacity: set when the target would go over capacity (needs the manager's say-so).
+        notes: warnings that do not stop the move (a CP or CLA case sent back to the queue).
     """
 
     moves: tuple[CaseToMove, ...]
     unchanged: tuple[CaseToMove, ...]
     refusals: tuple[str, ...]
     over_capacity: CapacityWarning | None
+    notes: tuple[str, ...] = ()  # things to tell the manager that do not stop the move
 
 
 def decide(
@@ -94,15 +97,20 @@ def decide(
     refusals: list[str] = []
     if effective > today:
         refusals.append(f"The effective date {_uk(effective)} is in the future.")
+    cannot_hold = None  # why the target can hold no case at all
     if target is not None:
+        first = target.name.split()[0]
         state = WorkerState(target.role, target.status, target.end_date)
         if has_left(target.end_date, today):
             assert target.end_date is not None
-            refusals.append(
-                f"Cannot allocate to {target.name}: {target.name} left on {_uk(target.end_date)}."
-            )
+            cannot_hold = f"{first} left on {_uk(target.end_date)}."
         elif state.status != WorkerStatus.ACTIVE:
-            refusals.append(f"Cannot allocate to {target.name}: {target.name} is inactive.")
+            cannot_hold = f"{first} is inactive."
+        elif target.start_date is not None and effective < target.start_date:
+            cannot_hold = (
+                f"{first} started on {_uk(target.start_date)}, after the effective date "
+                f"{_uk(effective)}."
+            )
     target_id = None if target is None else target.worker_id
     moves: list[CaseToMove] = []
     unchanged: list[CaseToMove] = []
@@ -124,6 +132,15 @@ def decide(
                 f"{_uk(case.current_since)}; the effective date cannot be earlier."
             )
         moves.append(case)
+    if cannot_hold is not None and target is not None:
+        refs = ", ".join(c.case_ref for c in (moves or cases))
+        what = f"{refs} " if refs else ""
+        refusals.insert(0, f"Cannot allocate {what}to {target.name}: {cannot_hold}")
+    notes = tuple(
+        f"{case.case_ref} is a {case.category.label.lower()} case: it must always have a worker."
+        for case in moves
+        if target is None and case.category.must_be_allocated
+    )
     warning = None
     if target is not None and moves and not refusals:
         added = sum((rules.weight_of(c.category, c.court) for c in moves), Decimal(0))
@@ -131,7 +148,7 @@ def decide(
         cap = target.capacity(rules)
         if after > cap:
             warning = CapacityWarning(target.name, after, cap)
-    return Decision(tuple(moves), tuple(unchanged), tuple(refusals), warning)
+    return Decision(tuple(moves), tuple(unchanged), tuple(refusals), warning, notes)
 
 
 def siblings_left_behind(

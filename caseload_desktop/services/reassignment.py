@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from caseload_desktop.clock import now_utc
+from caseload_desktop.display import uk_date
 from caseload_desktop.domain.caseload import Caseload, caseload_from_counts
 from caseload_desktop.domain.categories import Category
 from caseload_desktop.domain.practice import PracticeRules
@@ -92,6 +93,7 @@ class Result:
     siblings_left: tuple[SiblingLeft, ...]
     target_load: Caseload | None
     target: str | None
+    notes: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,7 +159,13 @@ def _to_move(row: CaseRow) -> CaseToMove:
 def _target(session: Session, worker_id: int, today: dt.date, rules: PracticeRules) -> Target:
     worker = session.execute(
         sa.select(
-            Worker.id, Worker.name, Worker.role, Worker.status, Worker.end_date, Worker.fte
+            Worker.id,
+            Worker.name,
+            Worker.role,
+            Worker.status,
+            Worker.end_date,
+            Worker.fte,
+            Worker.start_date,
         ).where(Worker.id == worker_id)
     ).one_or_none()
     if worker is None:
@@ -177,6 +185,7 @@ def _target(session: Session, worker_id: int, today: dt.date, rules: PracticeRul
         end_date=worker.end_date,
         fte=worker.fte,
         weighted=weighted,
+        start_date=worker.start_date,
     )
 
 
@@ -255,6 +264,7 @@ class Preview:
     refusals: tuple[str, ...]
     over_capacity: CapacityWarning | None
     siblings_left: tuple[SiblingLeft, ...]
+    notes: tuple[str, ...] = ()
 
 
 def preview(db: Database, request: Request, *, rules: PracticeRules, today: dt.date) -> Preview:
@@ -268,6 +278,7 @@ def preview(db: Database, request: Request, *, rules: PracticeRules, today: dt.d
         refusals=plan.decision.refusals,
         over_capacity=plan.decision.over_capacity,
         siblings_left=_siblings(plan),
+        notes=plan.decision.notes,
     )
 
 
@@ -308,6 +319,7 @@ def reassign(
         siblings_left=_siblings(plan),
         target_load=target_load,
         target=None if target is None else target.name,
+        notes=decision.notes,
     )
     _announce(announcer, moves)
     return result
@@ -463,7 +475,7 @@ def _record_leaver(
         raise NotFound(f"No worker with the id {worker_id}.")
     if leave_date < worker.start_date:
         raise RuleViolation(
-            f"{worker.name} started on {worker.start_date:%d %b %Y}; the leave date cannot be "
+            f"{worker.name} started on {uk_date(worker.start_date)}; the leave date cannot be "
             "earlier. Nothing was changed."
         )
     session.execute(
@@ -480,7 +492,7 @@ def _record_leaver(
             case_id=None,
             from_worker_id=worker_id,
             to_worker_id=None,
-            reason=f"{worker.name} leaves on {leave_date:%d %b %Y}",
+            reason=f"{worker.name} leaves on {uk_date(leave_date)}",
             detail={"batch": batch, "leave_date": leave_date.isoformat()},
         )
     )

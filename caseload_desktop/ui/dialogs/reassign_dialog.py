@@ -150,14 +150,15 @@ class ReassignDialog(QtWidgets.QDialog):
             f"<b>Move {count} case{'s' if count != 1 else ''} to {self.destination}</b>"
         )
         self.cases_label.setText(", ".join(preview.moving) or "Nothing to move.")
+        warnings = list(preview.notes)
         if preview.over_capacity is not None:
-            self.warning.setText(preview.over_capacity.message)
-            self.warning.show()
+            warnings.append(preview.over_capacity.message)
             self.over_capacity.show()
         else:
-            self.warning.hide()
             self.over_capacity.hide()
             self.over_capacity.setChecked(False)
+        self.warning.setText(" ".join(warnings))
+        self.warning.setVisible(bool(warnings))
         problems = list(preview.refusals)
         if request.reason.needs_text and not request.reason_text:
             problems.append("Say what the reason is.")
