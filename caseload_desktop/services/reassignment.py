@@ -39,6 +39,7 @@ from caseload_desktop.store.engine import Database
 from caseload_desktop.store.models import (
     Allocation,
     AuditEvent,
+    Base,
     Case,
     Child,
     OutboxEvent,
@@ -532,7 +533,12 @@ def _write_moves(
     batch: str,
     undoes: str | None,
 ) -> tuple[Moved, ...]:
+    """Write a batch's rows, a few executemany statements for the whole batch: the versions,
+    the ended allocations, the new allocations, the audit events and the outbox events."""
+    if not moves:
+        return ()
     now = now_utc()
+    moves = sorted(moves, key=lambda m: m.row.case_ref)
     staff_ids = dict(
         session.execute(
             sa.select(Worker.id, Worker.staff_id).where(
@@ -540,20 +546,101 @@ def _write_moves(
             )
         ).all()
     )
-    moved = []
-    for move in sorted(moves, key=lambda m: m.row.case_ref):
-        to_staff = None if move.target is None else staff_ids[move.target.worker_id]
-        _write_move(session, move, to_staff, effective, actor, batch, now, undoes)
-        moved.append(
-            Moved(
-                case_id=move.row.id,
-                case_ref=move.row.case_ref,
-                child=move.row.name,
-                from_worker=move.row.worker_name,
-                to_worker=None if move.target is None else move.target.name,
-            )
+    connection = session.connection()
+    bumped = connection.execute(
+        sa.update(Case)
+        .where(Case.id == sa.bindparam("b_id"), Case.version == sa.bindparam("b_version"))
+        .values(version=Case.version + 1),
+        [{"b_id": m.row.id, "b_version": m.row.version} for m in moves],
+    )
+    if bumped.rowcount != len(moves):  # one changed between our read and this write
+        raise StaleData("A case changed while it was being moved; nothing was moved.")
+    ending = [m.row.allocation_id for m in moves if m.row.allocation_id is not None]
+    if ending:
+        connection.execute(
+            sa.update(Allocation)
+            .where(Allocation.id == sa.bindparam("b_id"), Allocation.ended_on.is_(None))
+            .values(ended_on=effective),
+            [{"b_id": allocation_id} for allocation_id in ending],
         )
-    return tuple(moved)
+    tables = Base.metadata.tables
+    allocations, audits, outbox = [], [], []
+    for move in moves:
+        row, target = move.row, move.target
+        to_worker_id = None if target is None else target.worker_id
+        allocations.append(
+            {
+                "case_id": row.id,
+                "worker_id": to_worker_id,
+                "started_on": effective,
+                "ended_on": None,
+                "reason_code": move.reason.value,
+                "reason_text": move.reason_text,
+                "created_by": actor,
+                "created_at": now,
+            }
+        )
+        detail: dict[str, object] = {
+            "batch": batch,
+            "effective": effective.isoformat(),
+            "version": row.version + 1,  # the case's version after this change (undo checks it)
+        }
+        if undoes is not None:
+            detail["undoes"] = undoes
+        audits.append(
+            {
+                "occurred_at": now,
+                "actor": actor,
+                "action": "allocation.changed" if target is not None else "allocation.ended",
+                "case_id": row.id,
+                "from_worker_id": row.worker_id,
+                "to_worker_id": to_worker_id,
+                "reason": move.reason.meaning
+                + (f": {move.reason_text}" if move.reason_text else ""),
+                "detail": detail,
+            }
+        )
+        outbox.append(
+            {
+                "uuid": str(uuid.uuid4()),
+                "kind": OUTBOX_KIND,
+                "schema_version": OUTBOX_SCHEMA_VERSION,
+                "payload": {
+                    "batch": batch,
+                    "case_ref": row.case_ref,
+                    # The allocation this change replaces: central applies it only if it still
+                    # holds there, and records a conflict otherwise.
+                    "expected": {
+                        "staff_id": row.staff_id,
+                        "started_on": None
+                        if row.started_on is None
+                        else row.started_on.isoformat(),
+                    },
+                    "to_staff_id": None if target is None else staff_ids[target.worker_id],
+                    "effective": effective.isoformat(),
+                    "reason_code": move.reason.value,
+                    "reason_text": move.reason_text,
+                    "actor": actor,
+                },
+                "created_at": now,
+                "attempts": 0,
+                "last_error": None,
+                "sent_at": None,
+            }
+        )
+    connection.execute(sa.insert(tables[Allocation.__tablename__]), allocations)
+    connection.execute(sa.insert(tables[AuditEvent.__tablename__]), audits)
+    connection.execute(sa.insert(tables[OutboxEvent.__tablename__]), outbox)
+    return tuple(
+        Moved(
+            case_id=m.row.id,
+            case_ref=m.row.case_ref,
+            child=m.row.name,
+            from_worker=m.row.worker_name,
+            to_worker=None if m.target is None else m.target.name,
+        )
+        for m in moves
+    )
 
 
 def _caseload(session: Session, target: Target, rules: PracticeRules, today: dt.date) -> Caseload:
@@ -612,87 +699,3 @@ def _family_rows(session: Session, rows: Sequence[CaseRow]) -> list[CaseRow]:
     if not groups:
         return []
     return _case_rows(session, sa.and_(Child.family_group_id.in_(groups), Case.closed_on.is_(None)))
-
-
-def _write_move(
-    session: Session,
-    move: _Move,
-    to_staff: str | None,
-    effective: dt.date,
-    actor: str,
-    batch: str,
-    now: dt.datetime,
-    undoes: str | None,
-) -> None:
-    row, target = move.row, move.target
-    bumped = session.connection().execute(
-        sa.update(Case)
-        .where(Case.id == row.id, Case.version == row.version)
-        .values(version=Case.version + 1)
-    )
-    if bumped.rowcount != 1:  # changed between our read and this write: never overwrite
-        raise StaleData(f"{row.case_ref} changed while it was being moved; nothing was moved.")
-    if row.allocation_id is not None:
-        session.execute(
-            sa.update(Allocation)
-            .where(Allocation.id == row.allocation_id, Allocation.ended_on.is_(None))
-            .values(ended_on=effective)
-        )
-    to_worker_id = None if target is None else target.worker_id
-    reason_text = move.reason_text
-    session.execute(
-        sa.insert(Allocation).values(
-            case_id=row.id,
-            worker_id=to_worker_id,
-            started_on=effective,
-            ended_on=None,
-            reason_code=move.reason.value,
-            reason_text=reason_text,
-            created_by=actor,
-            created_at=now,
-        )
-    )
-    reason = move.reason.meaning + (f": {reason_text}" if reason_text else "")
-    detail: dict[str, object] = {
-        "batch": batch,
-        "effective": effective.isoformat(),
-        "version": row.version + 1,  # the case's version after this change (undo checks it)
-    }
-    if undoes is not None:
-        detail["undoes"] = undoes
-    session.execute(
-        sa.insert(AuditEvent).values(
-            occurred_at=now,
-            actor=actor,
-            action="allocation.changed" if target is not None else "allocation.ended",
-            case_id=row.id,
-            from_worker_id=row.worker_id,
-            to_worker_id=to_worker_id,
-            reason=reason,
-            detail=detail,
-        )
-    )
-    session.execute(
-        sa.insert(OutboxEvent).values(
-            uuid=str(uuid.uuid4()),
-            kind=OUTBOX_KIND,
-            schema_version=OUTBOX_SCHEMA_VERSION,
-            payload={
-                "batch": batch,
-                "case_ref": row.case_ref,
-                # The allocation this change replaces: central applies it only if it still
-                # holds there, and records a conflict otherwise.
-                "expected": {
-                    "staff_id": row.staff_id,
-                    "started_on": None if row.started_on is None else row.started_on.isoformat(),
-                },
-                "to_staff_id": to_staff,
-                "effective": effective.isoformat(),
-                "reason_code": move.reason.value,
-                "reason_text": reason_text,
-                "actor": actor,
-            },
-            created_at=now,
-            attempts=0,
-        )
-    )
