@@ -12,7 +12,6 @@ import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Collection, Mapping, Sequence
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -171,13 +170,9 @@ def _target(session: Session, worker_id: int, today: dt.date, rules: PracticeRul
     ).one_or_none()
     if worker is None:
         raise NotFound(f"No worker with the id {worker_id}.")
-    weighted = sum(
-        (
-            rules.weight_of(category, court) * count
-            for (category, court), count in _counts(session, worker_id, today).items()
-        ),
-        Decimal(0),
-    )
+    weighted = caseload_from_counts(
+        worker.role, worker.fte, _counts(session, worker_id, today), rules
+    ).weighted
     return Target(
         worker_id=worker.id,
         name=worker.name,

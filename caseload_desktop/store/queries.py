@@ -662,54 +662,6 @@ def audit_events(session: Session, *, case_id: int | None = None) -> list[AuditR
     return [AuditRow(*row) for row in session.execute(stmt)]
 
 
-# --- Overview ------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class TeamOverviewRow:
-    team_id: int
-    team: str
-    open_cases: int
-    allocated: int
-    orphaned: int
-    unallocated: int
-    held_by_manager: int
-    workers: int
-
-
-def team_overview(session: Session, today: dt.date) -> list[TeamOverviewRow]:
-    """Per team: open cases in each queue and active workers (the main window's overview)."""
-    counts: dict[int, dict[Queue, int]] = defaultdict(lambda: defaultdict(int))
-    for row in open_cases(session, today):
-        counts[row.team_id][row.queue] += 1
-    active_workers = dict(
-        session.execute(
-            sa.select(Worker.team_id, sa.func.count())
-            .where(
-                Worker.status == WorkerStatus.ACTIVE,
-                sa.or_(Worker.end_date.is_(None), Worker.end_date >= today),
-            )
-            .group_by(Worker.team_id)
-        ).all()
-    )
-    result = []
-    for team in list_teams(session):
-        c = counts[team.id]
-        result.append(
-            TeamOverviewRow(
-                team_id=team.id,
-                team=team.name,
-                open_cases=sum(c.values()),
-                allocated=c[Queue.ALLOCATED],
-                orphaned=c[Queue.ORPHANED],
-                unallocated=c[Queue.UNALLOCATED],
-                held_by_manager=c[Queue.HELD_BY_MANAGER],
-                workers=active_workers.get(team.id, 0),
-            )
-        )
-    return result
-
-
 # --- The board -----------------------------------------------------------------------------
 
 
