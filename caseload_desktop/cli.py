@@ -22,7 +22,7 @@ from caseload_desktop.domain.caseload import load_percent
 from caseload_desktop.domain.dates import parse_date
 from caseload_desktop.domain.practice import DEFAULT_RULES
 from caseload_desktop.domain.queues import is_escalated
-from caseload_desktop.domain.reasons import ChangeReason
+from caseload_desktop.domain.reasons import COMMON_REASONS, ChangeReason
 from caseload_desktop.errors import BadInput, CaseloadError, RuleViolation
 from caseload_desktop.services import allocation_planning, reassignment
 from caseload_desktop.services.identity import current_user
@@ -115,7 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--reason",
         required=True,
         metavar="TEXT",
-        help="an SSDA903 change reason code (MANAGE, LEFTRL, ...) or the reason in words",
+        help=(
+            "an SSDA903 code (MANAGE, LEFTRL, ...), a common reason ('worker left', "
+            "'caseload balance', 'skills match', 'continuity') or the reason in words"
+        ),
     )
     reassign_cmd.add_argument(
         "--effective", metavar="DATE", help="the day it takes effect (default today)"
@@ -535,10 +538,15 @@ def _date_option(text: str, option: str) -> dt.date:
 
 
 def _reason(text: str) -> tuple[ChangeReason, str]:
-    """An SSDA903 code as itself; any other words as "other reason" with the words kept."""
+    """An SSDA903 code as itself, a common reason ("worker left", "skills match") as its code,
+    and any other words as "other reason" with the words kept."""
     code = text.strip().upper()
     if code in ChangeReason.__members__:
         return ChangeReason(code), ""
+    said = text.strip().casefold()
+    for choice in COMMON_REASONS:
+        if choice.code != ChangeReason.OTHERS and choice.label.casefold() == said:
+            return choice.code, choice.words
     return ChangeReason.OTHERS, text.strip()
 
 

@@ -6,6 +6,7 @@ worker episodes.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 
 
@@ -43,3 +44,36 @@ _MEANINGS = {
     ChangeReason.SWDIED: "Previous social worker died",
     ChangeReason.OTHERS: "Other reason",
 }
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReasonChoice:
+    """A reason as a manager says it, and the SSDA903 code it is recorded under.
+
+    ``words`` is kept with the code when the manager adds none, so "skills match" is not lost
+    inside the broad "managing caseloads" code.
+    """
+
+    label: str
+    code: ChangeReason
+    words: str = ""
+
+
+#: The reasons managers give most, first in every reason list; the full SSDA903 list follows.
+COMMON_REASONS: tuple[ReasonChoice, ...] = (
+    ReasonChoice("Worker left", ChangeReason.LEFTRL),
+    ReasonChoice("Caseload balance", ChangeReason.MANAGE),
+    ReasonChoice("Skills match", ChangeReason.MANAGE, "Skills match"),
+    ReasonChoice("Continuity", ChangeReason.MANAGE, "Continuity of worker"),
+    ReasonChoice("Other (say why)", ChangeReason.OTHERS),
+)
+
+
+def reason_choices() -> tuple[ReasonChoice, ...]:
+    """The common reasons, then every SSDA903 code not already offered under its own label."""
+    plain = tuple(
+        ReasonChoice(f"{code.meaning} ({code.value})", code)
+        for code in ChangeReason
+        if code not in (ChangeReason.OTHERS,)
+    )
+    return COMMON_REASONS + plain

@@ -581,3 +581,21 @@ def test_an_unpadded_iso_date_is_not_called_unreal() -> None:
         assert parse_date("2026-1-5") == dt.date(2026, 1, 5)
     except ValueError as error:
         assert "not a real date" not in str(error)
+
+
+def test_reassign_takes_a_common_reason_in_the_managers_words(
+    caseload: Caseload, demo: Demo, demo_db_path: Path
+) -> None:
+    target = demo.roomiest()
+    case = demo.solo_cases(queue="allocated", not_with=target["staff_id"])[0]
+
+    run = caseload(
+        "reassign", case["case_ref"], "--to", target["staff_id"], "--reason", "skills match"
+    )
+
+    assert run.status == 0, run.err
+    with sqlite3.connect(demo_db_path) as connection:
+        allocation = connection.execute(
+            "SELECT reason_code, reason_text FROM allocations ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    assert allocation == ("MANAGE", "Skills match")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from caseload_desktop.domain.reasons import ChangeReason
+from caseload_desktop.domain.reasons import COMMON_REASONS, ChangeReason, reason_choices
 
 # DOMAIN.md's table, as written there.
 DOMAIN_MEANINGS = {
@@ -64,3 +64,24 @@ def test_a_coded_reason_needs_no_free_text(reason: ChangeReason) -> None:
 def test_an_unknown_code_is_not_a_reason() -> None:
     with pytest.raises(ValueError):
         ChangeReason("LEFT")
+
+
+def test_the_common_reasons_come_first_and_every_code_stays_on_offer() -> None:
+    choices = reason_choices()
+    assert [c.label for c in choices[:5]] == [
+        "Worker left",
+        "Caseload balance",
+        "Skills match",
+        "Continuity",
+        "Other (say why)",
+    ]
+    assert {c.code for c in choices} == set(ChangeReason)
+    labels = [c.label for c in choices]
+    assert len(set(labels)) == len(labels)
+
+
+def test_a_common_reason_without_its_own_code_keeps_its_words() -> None:
+    by_label = {c.label: c for c in COMMON_REASONS}
+    assert by_label["Skills match"].code is ChangeReason.MANAGE
+    assert by_label["Skills match"].words == "Skills match"
+    assert by_label["Worker left"].code is ChangeReason.LEFTRL

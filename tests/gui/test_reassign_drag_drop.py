@@ -448,3 +448,43 @@ def test_an_undo_after_the_case_moved_on_says_so_and_leaves_the_stack_honest(
     window.undo_action.trigger()
     assert errors and "cannot be undone" in errors[0][1]
     qtbot.waitUntil(lambda: window.undo_stack.count() == 0)
+
+
+def test_the_reason_list_starts_with_the_managers_words_and_records_them(
+    qtbot,
+    window: MainWindow,
+    demo_db_path: Path,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    board = window.board
+    assert board is not None
+    active = worker_row(board, active=True, spare=False)
+    board.workers_view.setCurrentIndex(board.workers_model.index(active, 0))
+    model = board.worker_cases_model
+    rows = plain_rows(model, 1)
+    case_id = model.case_id(rows[0])
+    offered: list[str] = []
+
+    def pick_skills_match(dialog: ReassignDialog) -> bool:
+        offered.extend(dialog.reason.itemText(i) for i in range(5))
+        dialog.reason.setCurrentIndex(dialog.reason.findText("Skills match"))
+        return True
+
+    answer_dialog(monkeypatch, pick_skills_match)
+    with qtbot.waitSignal(board.loaded, timeout=5000):
+        assert drop(board.worker_cases_view, rows, board.unallocated_view, None)
+
+    assert offered == [
+        "Worker left",
+        "Caseload balance",
+        "Skills match",
+        "Continuity",
+        "Other (say why)",
+    ]
+    with sqlite3.connect(demo_db_path) as connection:
+        recorded = connection.execute(
+            "SELECT reason_code, reason_text FROM allocations WHERE case_id = ? "
+            "ORDER BY id DESC LIMIT 1",
+            (case_id,),
+        ).fetchone()
+    assert recorded == ("MANAGE", "Skills match")

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from PySide6 import QtCore, QtWidgets
 
 from caseload_desktop.context import AppContext
-from caseload_desktop.domain.reasons import ChangeReason
+from caseload_desktop.domain.reasons import COMMON_REASONS, ChangeReason, reason_choices
 from caseload_desktop.errors import CaseloadError
 from caseload_desktop.services import reassignment
 
@@ -49,12 +49,15 @@ class ReassignDialog(QtWidgets.QDialog):
 
         self.reason = QtWidgets.QComboBox()
         self.reason.setAccessibleName("Reason for the change of worker")
-        for reason in ChangeReason:
-            self.reason.addItem(f"{reason.meaning} ({reason.value})", reason.value)
-        self.reason.setCurrentIndex(self.reason.findData(default_reason.value))
+        self._choices = reason_choices()
+        for number, choice in enumerate(self._choices):
+            if number == len(COMMON_REASONS):
+                self.reason.insertSeparator(self.reason.count())
+            self.reason.addItem(choice.label, number)
+        self.reason.setCurrentIndex(self._first_choice_for(default_reason))
         self.reason_text = QtWidgets.QLineEdit()
         self.reason_text.setAccessibleName("Reason in words")
-        self.reason_text.setPlaceholderText("Say why (needed for 'Other reason')")
+        self.reason_text.setPlaceholderText("Add words (needed for 'Other')")
         self.effective = QtWidgets.QDateEdit()
         self.effective.setAccessibleName("Effective date")
         self.effective.setDisplayFormat("d MMM yyyy")
@@ -113,13 +116,18 @@ class ReassignDialog(QtWidgets.QDialog):
         self._preview: reassignment.Preview | None = None
         self._update()
 
+    def _first_choice_for(self, code: ChangeReason) -> int:
+        number = next(n for n, choice in enumerate(self._choices) if choice.code == code)
+        return self.reason.findData(number)
+
     def request(self) -> reassignment.Request:
         qdate = self.effective.date()
+        choice = self._choices[int(self.reason.currentData())]
         return reassignment.Request(
             case_ids=tuple(self.case_versions),
             to_worker_id=self.target_id,
-            reason=ChangeReason(self.reason.currentData()),
-            reason_text=self.reason_text.text().strip(),
+            reason=choice.code,
+            reason_text=self.reason_text.text().strip() or choice.words,
             effective=dt.date(qdate.year(), qdate.month(), qdate.day()),
             accept_over_capacity=self.over_capacity.isChecked(),
             with_siblings=not self.siblings.isHidden() and self.siblings.isChecked(),
