@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import hashlib
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
@@ -18,13 +20,15 @@ from typing import Any, TextIO
 
 from caseload_desktop import __version__, clock, locations, logs
 from caseload_desktop.display import fte, points, uk_date, uk_datetime
+from caseload_desktop.domain import settings as settings_catalogue
 from caseload_desktop.domain.caseload import load_percent
 from caseload_desktop.domain.dates import parse_date
-from caseload_desktop.domain.practice import DEFAULT_RULES
+from caseload_desktop.domain.practice import PracticeRules
 from caseload_desktop.domain.queues import is_escalated
 from caseload_desktop.domain.reasons import COMMON_REASONS, ChangeReason
 from caseload_desktop.errors import BadInput, CaseloadError, RuleViolation
 from caseload_desktop.services import allocation_planning, reassignment
+from caseload_desktop.services import settings as settings_service
 from caseload_desktop.services.identity import current_user
 from caseload_desktop.store import demo, queries
 from caseload_desktop.store.engine import Database, create_database, open_database
@@ -146,6 +150,31 @@ def build_parser() -> argparse.ArgumentParser:
     queue_plan.add_argument("--team", required=True, metavar="NAME", help="the team")
     queue_plan.add_argument("--apply", action="store_true", help="make the proposed moves")
 
+    settings_cmd = add("settings", "the council's practice rules and record style")
+    settings_actions = settings_cmd.add_subparsers(
+        dest="settings_action", metavar="ACTION", required=True
+    )
+
+    def add_action(name: str, help_: str, *parents: _ArgumentParser) -> argparse.ArgumentParser:
+        return settings_actions.add_parser(
+            name, help=help_, description=help_, parents=[common, *parents]
+        )
+
+    add_action("show", "every setting, its value and its default", as_json)
+    set_cmd = add_action("set", "change one setting (checked, audited)", as_json)
+    set_cmd.add_argument("key", metavar="KEY", help="the setting (see 'settings show')")
+    set_cmd.add_argument(
+        "value",
+        metavar="VALUE",
+        help="the new value; for records.logo a PNG or SVG file, or 'none'",
+    )
+    export_cmd = add_action("export", "write every setting to a JSON file")
+    export_cmd.add_argument(
+        "file", type=Path, metavar="FILE", help="the file to write ('-': stdout)"
+    )
+    import_cmd = add_action("import", "apply a settings JSON file (all or nothing)", as_json)
+    import_cmd.add_argument("file", type=Path, metavar="FILE", help="a file from 'settings export'")
+
     bench_help = "measure speed at service scale, each figure beside its floor"
     bench_cmd = commands.add_parser("bench", help=bench_help, description=bench_help)
     bench_cmd.add_argument(
@@ -212,6 +241,11 @@ def _database_path(args: argparse.Namespace) -> Path:
 def _open(args: argparse.Namespace) -> Database:
     db, _report = open_database(_database_path(args))
     return db
+
+
+def _rules(db: Database) -> PracticeRules:
+    """The council's practice rules stored in this database."""
+    return settings_service.load_settings(db).rules
 
 
 def _team_id(db: Database, name: str | None) -> tuple[int | None, str | None]:
@@ -309,9 +343,9 @@ def _queue_row(row: queries.OpenCaseRow, extra: dict[str, Any]) -> dict[str, Any
 def cmd_queue(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     today = clock.today()
     team_id, team_name = _team_id(db, args.team)
+    rules = _rules(db)
     with db.read() as session:
-        q = queries.queues(session, today, team_id=team_id)
-    rules = DEFAULT_RULES
+        q = queries.queues(session, today, team_id=team_id, rules=rules)
     orphaned = [
         _queue_row(
             r,
@@ -391,7 +425,7 @@ def cmd_caseloads(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     today = clock.today()
     team_id, _team_name = _team_id(db, args.team)
     with db.read() as session:
-        rows = queries.worker_caseloads(session, today, DEFAULT_RULES, team_id=team_id)
+        rows = queries.worker_caseloads(session, today, _rules(db), team_id=team_id)
     if args.json:
         _print_json(
             [
@@ -459,7 +493,9 @@ def cmd_cases(db: Database, args: argparse.Namespace, out: TextIO) -> int:
         with db.read() as session:
             worker_id = queries.find_worker(session, args.worker, today).id
     with db.read() as session:
-        rows = queries.open_cases(session, today, team_id=team_id, worker_id=worker_id)
+        rows = queries.open_cases(
+            session, today, team_id=team_id, worker_id=worker_id, rules=_rules(db)
+        )
     if args.json:
         _print_json(
             [
@@ -569,7 +605,7 @@ def cmd_reassign(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     )
     try:
         result = reassignment.reassign(
-            db, request, rules=DEFAULT_RULES, today=today, actor=current_user()
+            db, request, rules=_rules(db), today=today, actor=current_user()
         )
     except reassignment.OverCapacity as exc:
         raise RuleViolation(f"{exc} Add --accept-over-capacity to move them anyway.") from None
@@ -626,7 +662,7 @@ def _show_plan(
     result = None
     if args.apply:
         result = allocation_planning.apply(
-            db, plan, choices, rules=DEFAULT_RULES, today=today, actor=current_user()
+            db, plan, choices, rules=_rules(db), today=today, actor=current_user()
         )
     placed = [c for c in plan.cases if c.proposed_worker_id is not None]
     left = [c for c in plan.cases if c.proposed_worker_id is None]
@@ -681,7 +717,7 @@ def _show_plan(
             f"Shortfall: {points(plan.shortfall_points)} weighted points, about "
             f"{plan.shortfall_fte} FTE.\n"
         )
-    loads = plan.loads_after(choices, DEFAULT_RULES)
+    loads = plan.loads_after(choices, _rules(db))
     out.write("\nLoads afterwards:\n")
     for worker in plan.workers:
         out.write(
@@ -700,7 +736,7 @@ def cmd_plan_leaver(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     with db.read() as session:
         worker = queries.find_worker(session, args.worker, today)
     plan = allocation_planning.plan_for_leaver(
-        db, worker.id, leave_date, rules=DEFAULT_RULES, today=today
+        db, worker.id, leave_date, rules=_rules(db), today=today
     )
     return _show_plan(db, plan, args, out)
 
@@ -709,8 +745,134 @@ def cmd_plan_queue(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     today = clock.today()
     team_id, _name = _team_id(db, args.team)
     assert team_id is not None
-    plan = allocation_planning.plan_for_queue(db, team_id, rules=DEFAULT_RULES, today=today)
+    plan = allocation_planning.plan_for_queue(db, team_id, rules=_rules(db), today=today)
     return _show_plan(db, plan, args, out)
+
+
+def cmd_settings(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    action: ReadCommand = {
+        "show": _settings_show,
+        "set": _settings_set,
+        "export": _settings_export,
+        "import": _settings_import,
+    }[args.settings_action]
+    return action(db, args, out)
+
+
+def _settings_show(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    stored = settings_service.load(db)
+    values = stored.settings.values
+    if args.json:
+        _print_json(
+            [
+                {
+                    "key": s.key,
+                    "label": s.label,
+                    "page": s.page.value,
+                    "value": _setting_json(s, values[s.key]),
+                    "default": _setting_json(s, s.default),
+                    "is_default": values[s.key] == s.default,
+                    "allowed": s.allowed(),
+                }
+                for s in settings_catalogue.SETTINGS
+            ],
+            out,
+        )
+        return 0
+    _print_table(
+        ["Setting", "Value", "Default", "What it is"],
+        (
+            [
+                s.key,
+                s.to_text(values[s.key]) + ("" if values[s.key] == s.default else " *"),
+                s.to_text(s.default),
+                s.label,
+            ]
+            for s in settings_catalogue.SETTINGS
+        ),
+        out,
+    )
+    out.write("\n* differs from the default.\n")
+    return 0
+
+
+def _setting_json(setting: settings_catalogue.Setting, value: object) -> object:
+    """A setting's value for ``--json``: as exported, except a logo, given by size and hash."""
+    if isinstance(value, settings_catalogue.Logo):
+        return {
+            "format": value.format,
+            "bytes": len(value.data),
+            "sha256": hashlib.sha256(value.data).hexdigest(),
+        }
+    return setting.to_json(value)
+
+
+def _settings_set(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    setting = settings_catalogue.setting(args.key)
+    actor = current_user()
+    if isinstance(setting, settings_catalogue.LogoSetting) and args.value.strip().lower() != "none":
+        data = _read_file(Path(args.value).expanduser(), f"{setting.key}: the logo file")
+        changed = settings_service.set_logo(db, data, actor=actor)
+    else:
+        changed = settings_service.set_text(db, setting.key, args.value, actor=actor)
+    return _report_changes(changed, args, out)
+
+
+def _settings_export(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    document = settings_service.export_json(db)
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if str(args.file) == "-":
+        out.write(text)
+        return 0
+    path: Path = args.file.expanduser()
+    if path.is_dir():
+        raise BadInput(f"{path} is a folder; give a file name to write the settings to.")
+    partial = path.with_name(path.name + ".partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise BadInput(f"Cannot write {path}: {exc.strerror or exc}.") from None
+    out.write(f"Wrote {len(document['settings'])} settings to {path}.\n")
+    return 0
+
+
+def _settings_import(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    path: Path = args.file.expanduser()
+    raw = _read_file(path, "The settings file")
+    try:
+        document = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadInput(
+            f"{path} is not a JSON settings file ({exc}). Nothing was changed."
+        ) from None
+    changed = settings_service.import_json(db, document, actor=current_user())
+    return _report_changes(changed, args, out)
+
+
+def _read_file(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise BadInput(f"{what} {path} does not exist.") from None
+    except IsADirectoryError:
+        raise BadInput(f"{what} {path} is a folder, not a file.") from None
+    except OSError as exc:
+        raise BadInput(f"{what} {path} cannot be read: {exc.strerror or exc}.") from None
+
+
+def _report_changes(
+    changed: list[settings_service.Changed], args: argparse.Namespace, out: TextIO
+) -> int:
+    if args.json:
+        _print_json({"changed": [{"key": c.key, "old": c.old, "new": c.new} for c in changed]}, out)
+        return 0
+    if not changed:
+        out.write("Nothing changed: the settings already had those values.\n")
+    for c in changed:
+        out.write(f"{c.key}: {c.old} -> {c.new}\n")
+    return 0
 
 
 Command = Callable[[argparse.Namespace, TextIO], int]
@@ -738,6 +900,7 @@ COMMANDS: dict[str, Command] = {
     "reassign": _on_open_database(cmd_reassign),
     "plan-leaver": _on_open_database(cmd_plan_leaver),
     "plan-queue": _on_open_database(cmd_plan_queue),
+    "settings": _on_open_database(cmd_settings),
     "bench": cmd_bench,
 }
 

@@ -1,7 +1,8 @@
 """AppContext: the one object passed to windows, models and commands (no module globals).
 
-It holds the open database, the practice rules in force and the clock. The GUI adds what only
-it needs (the undo stack, personal settings) when those arrive.
+It holds the open database, the council's settings in force (practice rules, record style)
+and the clock. When the settings change, ``reload_settings`` reads them again; views re-read
+``context.rules`` on the change announcement, so nothing needs a restart.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from caseload_desktop import clock, locations
-from caseload_desktop.domain.practice import DEFAULT_RULES, PracticeRules
-from caseload_desktop.services.changes import ChangeAnnouncer
+from caseload_desktop.domain.practice import PracticeRules
+from caseload_desktop.domain.settings import DEFAULT_SETTINGS, RecordsStyle, ServiceSettings
+from caseload_desktop.services import settings as settings_service
+from caseload_desktop.services.changes import Change, ChangeAnnouncer
 from caseload_desktop.store import demo
 from caseload_desktop.store.engine import Database, create_database, open_database
 
@@ -24,24 +27,47 @@ class AppContext:
 
     Attributes:
         db: the open team database.
-        rules: the council's practice rules (defaults until the settings store lands).
+        settings: the council's settings, as stored in the database (``services.settings``).
         today: returns today's date as the app sees it (honours ``CASELOAD_TODAY``).
         changes: where use cases announce what they changed, and views listen.
     """
 
     db: Database
-    rules: PracticeRules = DEFAULT_RULES
+    settings: ServiceSettings = DEFAULT_SETTINGS
     today: Callable[[], dt.date] = clock.today
     changes: ChangeAnnouncer = dataclasses.field(default_factory=ChangeAnnouncer)
 
+    def __post_init__(self) -> None:
+        # Announced settings changes (from this desktop, or a pull) are read back first, so
+        # every other subscriber sees the new rules.
+        self._unsubscribe = self.changes.subscribe(self._on_change)
+
+    @property
+    def rules(self) -> PracticeRules:
+        """The council's practice rules in force."""
+        return self.settings.rules
+
+    @property
+    def records(self) -> RecordsStyle:
+        """What the council's PDF records carry (name, logo, protective marking)."""
+        return self.settings.records
+
+    def reload_settings(self) -> None:
+        self.settings = settings_service.load_settings(self.db)
+
+    def _on_change(self, change: Change) -> None:
+        if change.what == "settings":
+            self.reload_settings()
+
     def close(self) -> None:
+        self._unsubscribe()
         self.db.close()
 
 
 def open_context(path: Path, *, create: bool = False) -> AppContext:
     """Open (or create) the team database at ``path`` and wrap it in a context."""
     db = create_database(path) if create else open_database(path)[0]
-    return AppContext(db=db)
+    return AppContext(db=db, settings=settings_service.load_settings(db))
 
 
 def open_demo_context(

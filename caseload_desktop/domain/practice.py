@@ -68,6 +68,8 @@ class PracticeRules:
         red_above_percent: load above this percentage of capacity is red.
         cp_visit_working_days: child protection home visits are due this often.
         cin_visit_working_days: child in need visits are due this often.
+        cla_visit_weeks: looked-after children are visited at least this often (weeks).
+        cla_long_term_visit_months: after a long-term placement's first year, this often.
         escalation_days: an unallocated case waiting this many days is escalated.
         assessment_working_days: an assessment is due this many working days after it starts.
         category_limits: categories a role may not hold.
@@ -85,6 +87,8 @@ class PracticeRules:
     red_above_percent: Decimal = Decimal("100")
     cp_visit_working_days: int = 10
     cin_visit_working_days: int = 20
+    cla_visit_weeks: int = 6
+    cla_long_term_visit_months: int = 3
     escalation_days: int = 14
     assessment_working_days: int = 45
     category_limits: Mapping[Role, frozenset[Category]] = dataclasses.field(

@@ -13,6 +13,7 @@ import functools
 import holidays
 from dateutil.relativedelta import relativedelta
 
+from caseload_desktop.domain.categories import Category
 from caseload_desktop.domain.practice import DEFAULT_RULES, PracticeRules
 
 INITIAL_CP_CONFERENCE_WORKING_DAYS = 15
@@ -89,19 +90,46 @@ def cla_visit_due(
     placement_started_on: dt.date,
     last_visit_on: dt.date | None,
     placement_until_eighteen: bool = False,
+    rules: PracticeRules = DEFAULT_RULES,
 ) -> dt.date:
     """Next statutory visit to a looked-after child (Care Planning Regulations 2010, reg. 28).
 
     Within one week of the placement starting; then at most every six weeks for the first year;
     after that at most every three months if the placement is meant to last until 18,
-    otherwise every six weeks.
+    otherwise every six weeks. The council may visit more often (``cla_visit_weeks``,
+    ``cla_long_term_visit_months``).
     """
     if last_visit_on is None or last_visit_on < placement_started_on:
         return placement_started_on + dt.timedelta(weeks=1)
     first_year_ends = placement_started_on + relativedelta(years=1)
     if last_visit_on < first_year_ends or not placement_until_eighteen:
-        return last_visit_on + dt.timedelta(weeks=6)
-    return last_visit_on + relativedelta(months=3)
+        return last_visit_on + dt.timedelta(weeks=rules.cla_visit_weeks)
+    return last_visit_on + relativedelta(months=rules.cla_long_term_visit_months)
+
+
+def visit_due(
+    category: Category,
+    last_visit_on: dt.date | None,
+    rules: PracticeRules = DEFAULT_RULES,
+    recorded_due: dt.date | None = None,
+) -> dt.date | None:
+    """When the next visit is due under the council's rules.
+
+    From the last visit: child protection and child in need every so many working days,
+    looked-after children every ``cla_visit_weeks`` (placement dates are not held, so the
+    first-week and long-term rules of ``cla_visit_due`` cannot apply here). With no last visit
+    on record, the due date the case record gives (``recorded_due``); categories without a
+    visiting rule have none.
+    """
+    if last_visit_on is None:
+        return recorded_due
+    if category is Category.CP:
+        return add_working_days(last_visit_on, rules.cp_visit_working_days)
+    if category is Category.CIN:
+        return add_working_days(last_visit_on, rules.cin_visit_working_days)
+    if category is Category.CLA:
+        return last_visit_on + dt.timedelta(weeks=rules.cla_visit_weeks)
+    return recorded_due
 
 
 def cla_review_due(

@@ -206,3 +206,19 @@ class OutboxEvent(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.String(1000))
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+
+
+class SettingValue(Base):
+    """One council setting that differs from (or was set over) its default, as JSON.
+
+    Keys and types are declared in ``domain/settings.py``; a key missing here takes its
+    default. Every change writes an audit event (old and new value) and an outbox event.
+    """
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    value: Mapped[object] = mapped_column(sa.JSON, nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(sa.String(120))
+    version: Mapped[int] = mapped_column(default=1)

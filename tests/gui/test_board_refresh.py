@@ -102,9 +102,11 @@ def test_changes_from_another_thread_reach_the_board_on_the_gui_thread(
 
 
 def test_a_closed_board_stops_listening(qtbot, context: AppContext, preferences) -> None:  # type: ignore[no-untyped-def]
+    listening_before = len(context.changes._subscribers)  # the context itself listens too
     widget = CaseloadBoard(context, preferences)
+    assert len(context.changes._subscribers) == listening_before + 1
     widget.deleteLater()
-    qtbot.waitUntil(lambda: not context.changes._subscribers)
+    qtbot.waitUntil(lambda: len(context.changes._subscribers) == listening_before)
 
 
 def test_the_announcer_calls_each_subscriber_until_it_unsubscribes() -> None:

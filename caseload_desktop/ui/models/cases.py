@@ -137,12 +137,17 @@ def _category_alert(model: CasesModel, i: int) -> bool:
 
 
 def _visit_overdue_days(model: CasesModel, i: int) -> int:
-    due = model.table.date(i, q.C_NEXT_VISIT_DUE)
+    due = model.table.visit_due(i, model.rules)
     return 0 if due is None or due >= model.today else (model.today - due).days
 
 
+def _visit_key(model: CasesModel, i: int) -> Any:
+    due = model.table.visit_due(i, model.rules)
+    return due.isoformat() if due else "9999"
+
+
 def _visit_text(model: CasesModel, i: int) -> str:
-    due = model.table.date(i, q.C_NEXT_VISIT_DUE)
+    due = model.table.visit_due(i, model.rules)
     if due is None:
         return ""
     late = _visit_overdue_days(model, i)
@@ -235,7 +240,7 @@ NEXT_VISIT = CaseColumn(
     "next_visit_due",
     "Next visit due",
     _visit_text,
-    _iso_key(q.C_NEXT_VISIT_DUE),
+    _visit_key,
     alert=lambda m, i: _visit_overdue_days(m, i) > 0,
 )
 ASSESSMENT_DUE = CaseColumn(
@@ -487,7 +492,7 @@ class CasesModel(QtCore.QAbstractTableModel):
         return int(self.table.rows[self._visible[row]][q.C_CASE_ID])
 
     def record(self, row: int) -> q.OpenCaseRow:
-        return self.table.record(self._visible[row])
+        return self.table.record(self._visible[row], self.rules)
 
     def total(self) -> int:
         """Rows after the filter, including those not yet fetched by the view."""
