@@ -1,0 +1,351 @@
+"""The look every PDF record shares, and writing one safely.
+
+Every page carries the protective marking at the top and the bottom, the council's logo and
+name, the record's title and ID, and "Page X of Y" (DOMAIN.md, "A supervision record"). Text
+is set in DejaVu Sans, embedded from ``resources/fonts`` (the standard PDF fonts cannot show
+names like Zoë or Łukasz). Output is reproducible: ReportLab's invariant mode, and the
+creation date taken from the record, so the same record gives the same bytes.
+
+Reports build a list of platypus flowables from plain dataclasses and hand it to
+``render_pdf``; ``write_pdf`` puts the bytes in place through a temporary file, so a failure
+never leaves a partial PDF behind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import hashlib
+import io
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from reportlab.graphics import renderPDF
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    LongTable,
+    PageTemplate,
+    TableStyle,
+)
+
+from caseload_desktop import locations
+from caseload_desktop.domain.settings import Logo, RecordsStyle
+from caseload_desktop.errors import BadInput
+
+FONT = "DejaVuSans"
+FONT_BOLD = "DejaVuSans-Bold"
+FONT_ITALIC = "DejaVuSans-Oblique"
+
+PAGE_SIZE = A4
+MARGIN = 18 * mm
+HEADER_HEIGHT = 26 * mm
+FOOTER_HEIGHT = 14 * mm
+INK = colors.HexColor("#1a1a1a")
+MUTED = colors.HexColor("#555555")
+ACCENT = colors.HexColor("#1f4e79")
+RULE = colors.HexColor("#b7c3cf")
+ALERT = colors.HexColor("#b00020")
+HEADER_FILL = colors.HexColor("#e8eef4")
+BAND = colors.HexColor("#f6f8fa")
+
+
+@functools.cache
+def register_fonts() -> None:
+    """Register DejaVu Sans (regular, bold, italic) with ReportLab, once."""
+    fonts = locations.resources_dir() / "fonts"
+    for name, file in (
+        (FONT, "DejaVuSans.ttf"),
+        (FONT_BOLD, "DejaVuSans-Bold.ttf"),
+        (FONT_ITALIC, "DejaVuSans-Oblique.ttf"),
+    ):
+        pdfmetrics.registerFont(TTFont(name, str(fonts / file)))
+    pdfmetrics.registerFontFamily(
+        FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC, boldItalic=FONT_BOLD
+    )
+
+
+@functools.cache
+def paragraph_styles() -> dict[str, ParagraphStyle]:
+    """The paragraph styles of every record (title, headings, body, table cells, notes)."""
+    register_fonts()
+    body = ParagraphStyle(
+        "body", fontName=FONT, fontSize=9.5, leading=13, textColor=INK, alignment=TA_LEFT
+    )
+    return {
+        "body": body,
+        "title": ParagraphStyle(
+            "title", parent=body, fontName=FONT_BOLD, fontSize=17, leading=21, spaceAfter=2 * mm
+        ),
+        "subtitle": ParagraphStyle(
+            "subtitle", parent=body, textColor=MUTED, fontSize=10, spaceAfter=4 * mm
+        ),
+        "heading": ParagraphStyle(
+            "heading",
+            parent=body,
+            fontName=FONT_BOLD,
+            fontSize=12,
+            leading=15,
+            textColor=ACCENT,
+            spaceBefore=5 * mm,
+            spaceAfter=2 * mm,
+        ),
+        "subheading": ParagraphStyle(
+            "subheading",
+            parent=body,
+            fontName=FONT_BOLD,
+            fontSize=10,
+            leading=13,
+            spaceBefore=3 * mm,
+            spaceAfter=1 * mm,
+        ),
+        "cell": ParagraphStyle("cell", parent=body, fontSize=8.5, leading=10.5),
+        "cell_head": ParagraphStyle(
+            "cell_head", parent=body, fontName=FONT_BOLD, fontSize=8.5, leading=10.5
+        ),
+        "note": ParagraphStyle("note", parent=body, fontSize=8, leading=10, textColor=MUTED),
+    }
+
+
+def record_table(
+    rows: Sequence[Sequence[Any]],
+    col_widths: Sequence[float] | None = None,
+    *,
+    header_rows: int = 1,
+    zebra: bool = True,
+) -> LongTable:
+    """A table in the records' style: a shaded header row repeated on every page, light
+    banding, the embedded font (a table's own default is Helvetica, which is not embedded).
+    Cells should be ``Paragraph``s in the ``cell`` / ``cell_head`` styles so long text wraps."""
+    register_fonts()
+    commands: list[tuple[Any, ...]] = [
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("LINEBELOW", (0, header_rows - 1), (-1, header_rows - 1), 0.8, ACCENT),
+        ("LINEBELOW", (0, header_rows), (-1, -1), 0.25, RULE),
+    ]
+    if header_rows:
+        commands.append(("BACKGROUND", (0, 0), (-1, header_rows - 1), HEADER_FILL))
+        commands.append(("FONTNAME", (0, 0), (-1, header_rows - 1), FONT_BOLD))
+    if zebra:
+        commands.append(("ROWBACKGROUNDS", (0, header_rows), (-1, -1), [colors.white, BAND]))
+    return LongTable(
+        [list(row) for row in rows],
+        colWidths=list(col_widths) if col_widths is not None else None,
+        repeatRows=header_rows,
+        style=TableStyle(commands),
+        hAlign="LEFT",
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class RecordMeta:
+    """What identifies a record on every page and in the PDF's properties.
+
+    ``created`` is the record's own time (when it was finalised, or the "as at" of a
+    summary): it becomes the PDF's creation date, so the same record gives the same bytes.
+    """
+
+    title: str
+    record_id: str
+    created: dt.datetime
+    subject: str = ""
+    author: str = ""
+
+
+def default_logo() -> Logo:
+    path = locations.resources_dir() / "images" / "default-logo.svg"
+    return Logo("svg", path.read_bytes())
+
+
+@functools.lru_cache(maxsize=8)
+def _svg_drawing(data: bytes) -> Drawing:
+    from svglib.svglib import svg2rlg
+
+    drawing = svg2rlg(io.BytesIO(data))
+    if drawing is None:
+        raise BadInput("The council's logo (an SVG) cannot be drawn; choose another image.")
+    register_fonts()
+    drawing.initialFontName = FONT  # type: ignore[attr-defined]  # else the renderer names Helvetica, a font not embedded
+    return drawing
+
+
+def draw_logo(canvas: Canvas, logo: Logo, x: float, y: float, width: float, height: float) -> None:
+    """Draw ``logo`` to fit inside the box at (x, y), keeping its proportions, left-aligned."""
+    if logo.format == "svg":
+        drawing = _svg_drawing(logo.data)
+        scale = min(width / drawing.width, height / drawing.height)
+        canvas.saveState()
+        canvas.translate(x, y + (height - drawing.height * scale) / 2)
+        canvas.scale(scale, scale)
+        renderPDF.draw(drawing, canvas, 0, 0)
+        canvas.restoreState()
+        return
+    image = ImageReader(io.BytesIO(logo.data))
+    image_width, image_height = image.getSize()
+    scale = min(width / image_width, height / image_height)
+    drawn_height = image_height * scale
+    canvas.drawImage(
+        image,
+        x,
+        y + (height - drawn_height) / 2,
+        image_width * scale,
+        drawn_height,
+        mask="auto",
+    )
+
+
+class _RecordDoc(BaseDocTemplate):
+    """A4 portrait with room for the record's header and footer on every page."""
+
+    def __init__(self, target: Any, meta: RecordMeta, **kwargs: Any) -> None:
+        super().__init__(
+            target,
+            pagesize=PAGE_SIZE,
+            leftMargin=MARGIN,
+            rightMargin=MARGIN,
+            topMargin=MARGIN + HEADER_HEIGHT,
+            bottomMargin=MARGIN + FOOTER_HEIGHT,
+            title=meta.title,
+            author=meta.author,
+            subject=meta.subject,
+            creator="Caseload Desktop",
+            invariant=1,
+            initialFontName=FONT,  # no standard (unembedded) font anywhere in the file
+            **kwargs,
+        )
+        self.meta = meta
+        frame = Frame(
+            self.leftMargin, self.bottomMargin, self.width, self.height, id="body", showBoundary=0
+        )
+        self.addPageTemplates([PageTemplate(id="record", frames=[frame])])
+
+    def beforeDocument(self) -> None:
+        created = self.meta.created.astimezone(dt.UTC)
+        stamp = created.strftime("D:%Y%m%d%H%M%S+00'00'")
+        self.canv.setDateFormatter(lambda *_parts: stamp)
+
+
+def _page_decorator(meta: RecordMeta, style: RecordsStyle) -> Callable[[Canvas, int, int], None]:
+    logo = style.logo or default_logo()
+    marking = style.protective_marking
+    council = style.council_name
+
+    def decorate(canvas: Canvas, page: int, pages: int) -> None:
+        width, height = PAGE_SIZE
+        left, right = MARGIN, width - MARGIN
+        canvas.saveState()
+        # The marking, top and bottom, centred in bold capitals.
+        canvas.setFillColor(INK)
+        canvas.setFont(FONT_BOLD, 10)
+        canvas.drawCentredString(width / 2, height - MARGIN + 2 * mm, marking)
+        canvas.drawCentredString(width / 2, MARGIN - 6 * mm, marking)
+        # Header band: logo, council, record title and ID.
+        band_top = height - MARGIN - 2 * mm
+        logo_size = 15 * mm
+        draw_logo(canvas, logo, left, band_top - logo_size, logo_size, logo_size)
+        text_x = left + logo_size + 4 * mm
+        canvas.setFont(FONT_BOLD, 11)
+        canvas.setFillColor(ACCENT)
+        canvas.drawString(text_x, band_top - 6 * mm, council or "Children's services")
+        canvas.setFont(FONT, 8.5)
+        canvas.setFillColor(MUTED)
+        canvas.drawString(text_x, band_top - 11 * mm, meta.title)
+        canvas.drawRightString(right, band_top - 6 * mm, f"Record ID: {meta.record_id}")
+        canvas.setStrokeColor(RULE)
+        canvas.setLineWidth(0.6)
+        rule_y = band_top - logo_size - 3 * mm
+        canvas.line(left, rule_y, right, rule_y)
+        # Footer: rule, record ID, page X of Y.
+        footer_y = MARGIN + 2 * mm
+        canvas.line(left, footer_y + 4 * mm, right, footer_y + 4 * mm)
+        canvas.setFont(FONT, 8)
+        canvas.drawString(left, footer_y, f"{meta.title} · {meta.record_id}")
+        canvas.drawRightString(right, footer_y, f"Page {page} of {pages}")
+        canvas.restoreState()
+
+    return decorate
+
+
+class _NumberedCanvas(Canvas):
+    """Holds every page until the end, so each can say "Page X of Y"."""
+
+    def __init__(
+        self, *args: Any, decorate: Callable[[Canvas, int, int], None], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._decorate = decorate
+        self._pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:
+        self._pages.append(dict(self.__dict__))
+        self._startPage()  # type: ignore[attr-defined]  # Canvas's own page reset
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for number, state in enumerate(self._pages, start=1):
+            self.__dict__.update(state)
+            self._decorate(self, number, total)
+            super().showPage()
+        super().save()
+
+
+def render_pdf(story: Sequence[Flowable], meta: RecordMeta, style: RecordsStyle) -> bytes:
+    """The PDF bytes of ``story`` laid out as a record of the council (``style``)."""
+    register_fonts()
+    buffer = io.BytesIO()
+    doc = _RecordDoc(buffer, meta)
+    decorate = _page_decorator(meta, style)
+    doc.build(
+        list(story),
+        canvasmaker=functools.partial(_NumberedCanvas, decorate=decorate),
+    )
+    return buffer.getvalue()
+
+
+def write_pdf(data: bytes, path: Path) -> str:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename it
+    into place; returns the SHA-256 of the bytes. A failure leaves no partial file."""
+    path = path.expanduser()
+    if path.is_dir():
+        raise BadInput(f"{path} is a folder; give a file name for the PDF.")
+    folder = path.parent
+    if not folder.is_dir():
+        raise BadInput(f"The folder {folder} does not exist.")
+    try:
+        handle, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=folder)
+    except OSError as exc:
+        raise BadInput(f"Cannot write in {folder}: {exc.strerror or exc}.") from None
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, path)
+    except OSError as exc:
+        Path(partial).unlink(missing_ok=True)
+        raise BadInput(
+            f"Cannot write {path}: {exc.strerror or exc}. No file was written."
+        ) from None
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
+    return hashlib.sha256(data).hexdigest()
