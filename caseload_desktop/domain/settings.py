@@ -14,6 +14,7 @@ import binascii
 import dataclasses
 import enum
 import io
+import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
@@ -24,6 +25,8 @@ from caseload_desktop.domain.practice import PracticeRules
 from caseload_desktop.errors import BadInput
 
 MAX_LOGO_BYTES = 1024 * 1024
+MAX_LOGO_PIXELS = 4096  # a side: a logo prints 15 mm wide; larger only costs memory
+MAX_DECIMAL_PLACES = 3
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
 
 
@@ -80,10 +83,28 @@ def _check_png(data: bytes, key: str) -> None:
     from PIL import Image, UnidentifiedImageError  # Pillow comes with ReportLab
 
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise BadSetting(f"{key}: the PNG image is damaged and cannot be read ({exc}).") from exc
+        with warnings.catch_warnings():
+            # A PNG may declare a huge image in a few bytes (a "decompression bomb").
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+                if max(width, height) > MAX_LOGO_PIXELS:
+                    raise BadSetting(
+                        f"{key}: the image is {width} x {height} pixels; a logo must be at most "
+                        f"{MAX_LOGO_PIXELS} pixels a side."
+                    )
+                image.verify()
+    except BadSetting:
+        raise
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+        OSError,
+        SyntaxError,
+        ValueError,
+    ) as exc:
+        raise BadSetting(f"{key}: the PNG image is damaged and cannot be read.") from exc
 
 
 def _is_svg(data: bytes) -> bool:
@@ -156,7 +177,14 @@ class NumberSetting(Setting):
         too_low = value <= self.minimum if self.above_minimum else value < self.minimum
         if too_low or value > self.maximum:
             raise self.bad(value)
-        return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
+        exact = value.normalize()
+        exponent = exact.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -MAX_DECIMAL_PLACES:
+            raise BadSetting(
+                f"{self.key}: {value} has more than {MAX_DECIMAL_PLACES} decimal places; "
+                f"{self.allowed()}."
+            )
+        return Decimal(_plain_decimal(exact))  # one spelling a value: 10, not 1E+1 or 10.00
 
     def parse_text(self, text: str) -> Decimal:
         try:
@@ -226,7 +254,7 @@ class TextSetting(Setting):
         if not isinstance(value, str):
             raise self.bad(repr(value))
         text = value.strip()
-        if "\n" in text or "\r" in text or len(text) > self.max_length:
+        if len(text.splitlines()) > 1 or len(text) > self.max_length:
             raise self.bad(repr(value) if len(value) < 60 else "that text")
         if self.required and not text:
             raise BadSetting(f"{self.key}: it cannot be empty; {self.allowed()}.")

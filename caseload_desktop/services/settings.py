@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import logging
 import uuid
 from collections.abc import Mapping
@@ -51,20 +52,30 @@ class Changed:
     new: str
 
 
+# Values are read as stored and parsed here, so one damaged row (not JSON at all) is skipped
+# like any other unreadable value instead of failing the whole read inside SQLAlchemy.
+_RAW_VALUE = sa.type_coerce(SettingValue.value, sa.Text)
+
+
+def _parse(raw: object) -> object:
+    """A stored value from its raw form: JSON text, or a number SQLite gave back as one."""
+    if isinstance(raw, str | bytes):
+        return json.loads(raw)
+    return raw
+
+
 def load(db: Database) -> Stored:
     """The settings in force. A stored value this version cannot read (a key from a newer
     version, a damaged value) is skipped with a log line: its default applies."""
     with db.read() as session:
-        rows = session.execute(
-            sa.select(SettingValue.key, SettingValue.value, SettingValue.version)
-        ).all()
+        rows = session.execute(sa.select(SettingValue.key, _RAW_VALUE, SettingValue.version)).all()
     values: dict[str, Any] = {}
-    versions: dict[str, int] = {}
+    versions: dict[str, int] = {s.key: 0 for s in catalogue.SETTINGS}
     for key, value, version in rows:
         versions[key] = version
         try:
-            values[key] = catalogue.setting(key).from_json(value)
-        except BadSetting as exc:
+            values[key] = catalogue.setting(key).from_json(_parse(value))
+        except (BadSetting, ValueError) as exc:  # json.JSONDecodeError is a ValueError
             log.warning("Ignoring the stored setting %s: %s", key, exc)
     try:
         settings = ServiceSettings.from_values(values)
@@ -99,7 +110,7 @@ def change(
         rows = {
             key: (value, version)
             for key, value, version in session.execute(
-                sa.select(SettingValue.key, SettingValue.value, SettingValue.version)
+                sa.select(SettingValue.key, _RAW_VALUE, SettingValue.version)
             ).all()
         }
         current = _current_values(rows)
@@ -229,8 +240,8 @@ def _current_values(rows: Mapping[str, tuple[Any, int]]) -> dict[str, Any]:
     for key, (value, _version) in rows.items():
         if key in catalogue.BY_KEY:
             try:
-                values[key] = catalogue.BY_KEY[key].from_json(value)
-            except BadSetting as exc:
+                values[key] = catalogue.BY_KEY[key].from_json(_parse(value))
+            except (BadSetting, ValueError) as exc:
                 log.warning("Ignoring the stored setting %s: %s", key, exc)
     return values
 

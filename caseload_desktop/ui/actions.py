@@ -21,6 +21,7 @@ class Actions:
     worker_leaving: QtGui.QAction
     allocate_queue: QtGui.QAction
     undo_history: QtGui.QAction
+    settings: QtGui.QAction
     quit: QtGui.QAction
     about: QtGui.QAction
 
@@ -47,6 +48,20 @@ def _reassign_action(parent: QtWidgets.QWidget) -> QtGui.QAction:
         parent, "&Reassign to…", "Move the selected cases to a worker or back to the queue"
     )
     action.setShortcut(QtGui.QKeySequence(REASSIGN_SHORTCUT))
+    return action
+
+
+SETTINGS_SHORTCUT = "Ctrl+,"  # where the platform has no Preferences key (Windows, Linux)
+
+
+def _settings_action(parent: QtWidgets.QWidget) -> QtGui.QAction:
+    action = _action(
+        parent, "&Settings…", "The council's rules and record style, and your own preferences"
+    )
+    # macOS moves it to the application menu as Preferences…, with its standard key.
+    action.setMenuRole(QtGui.QAction.MenuRole.PreferencesRole)
+    standard = QtGui.QKeySequence.keyBindings(QtGui.QKeySequence.StandardKey.Preferences)
+    action.setShortcuts(standard or [QtGui.QKeySequence(SETTINGS_SHORTCUT)])
     return action
 
 
@@ -80,6 +95,7 @@ def create_actions(parent: QtWidgets.QWidget) -> Actions:
         undo_history=_checkable(
             _action(parent, "Undo &history", "Show the changes you can undo and redo")
         ),
+        settings=_settings_action(parent),
         quit=quit_,
         about=about,
     )

@@ -22,10 +22,11 @@ from caseload_desktop.ui.background import Progress, run_with_progress
 from caseload_desktop.ui.commands import ReassignCommand
 from caseload_desktop.ui.dialogs.plan_dialog import LeaverDialog, PlanDialog
 from caseload_desktop.ui.dialogs.reassign_dialog import ReassignDialog
+from caseload_desktop.ui.dialogs.settings_dialog import SettingsDialog
 from caseload_desktop.ui.dialogs.worker_picker import WorkerPickerDialog
 from caseload_desktop.ui.interaction import Interaction
-from caseload_desktop.ui.preferences import Preferences
-from caseload_desktop.ui.widgets.caseload_board import CaseloadBoard
+from caseload_desktop.ui.preferences import TEXT_SIZE, Preferences
+from caseload_desktop.ui.widgets.caseload_board import ROW_PADDING, CaseloadBoard
 
 STATUS_SPACING = 12
 STATUS_MESSAGE_MS = 6000
@@ -51,6 +52,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.context: AppContext | None = None
         self.setObjectName("main_window")
         self.preferences = preferences or Preferences()
+        self.apply_display_preferences()
         self.resize(1280, 760)
         geometry = self.preferences.state("main_window/geometry")
         if geometry is not None:
@@ -87,6 +89,8 @@ class MainWindow(QtWidgets.QMainWindow):
         edit_menu.addAction(self.redo_action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.main_actions.reassign)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.main_actions.settings)
         team_menu = bar.addMenu("&Team")
         team_menu.addAction(self.main_actions.worker_leaving)
         team_menu.addAction(self.main_actions.allocate_queue)
@@ -173,6 +177,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.main_actions.worker_leaving.triggered.connect(self.plan_worker_leaving)
         self.main_actions.allocate_queue.triggered.connect(self.plan_queue)
         self.main_actions.about.triggered.connect(self.show_about)
+        self.main_actions.settings.triggered.connect(self.show_settings)
 
     # --- State -----------------------------------------------------------------------------
 
@@ -413,6 +418,38 @@ class MainWindow(QtWidgets.QMainWindow):
         Interaction.show_error(self, title, message)
         if self.board is not None:
             self.board.refresh()
+
+    # --- Settings --------------------------------------------------------------------------
+
+    @QtCore.Slot()
+    def show_settings(self) -> None:
+        """Edit > Settings…: the council's settings (of the open database) and this desktop's
+        preferences. The board follows a settings change by itself (the change is announced)."""
+        dialog = SettingsDialog(self.context, self.preferences, self)
+        dialog.preferences_applied.connect(self.apply_display_preferences)
+        try:
+            dialog.ask()
+        finally:
+            dialog.deleteLater()
+
+    @QtCore.Slot()
+    def apply_display_preferences(self) -> None:
+        """The Display page's text size, for the whole app at once: a share of the system's
+        own size, so 100% is exactly what the platform gives."""
+        font = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.GeneralFont)
+        scale = self.preferences.get(TEXT_SIZE) / 100
+        if scale != 1:
+            if font.pointSizeF() > 0:
+                font.setPointSizeF(font.pointSizeF() * scale)
+            else:
+                font.setPixelSize(round(font.pixelSize() * scale))
+        if QtWidgets.QApplication.font() == font:
+            return
+        QtWidgets.QApplication.setFont(font)  # widgets follow when the event loop runs
+        # Table rows have a fixed height (no measuring on big models): fit it to the new text.
+        row_height = QtGui.QFontMetrics(font).height() + ROW_PADDING
+        for view in self.findChildren(QtWidgets.QTableView):
+            view.verticalHeader().setDefaultSectionSize(row_height)
 
     @QtCore.Slot()
     def show_about(self) -> None:

@@ -1,17 +1,117 @@
-"""Personal preferences on this desktop (window layout, last team), kept with QSettings.
+"""Personal preferences on this desktop (window layout, last team, sync, display), in QSettings.
 
-Declared once here with their types and defaults. ``VERSION`` numbers the shape of what is
-stored; ``upgrade`` moves older shapes forward (Picard's ``config_upgrade.py``). The council's
-practice rules are not preferences: they live in the database (the settings issue).
+Each option is declared once below (``Option``: where it is stored, its type, its default).
+``VERSION`` numbers the shape of what is stored; ``upgrade`` moves older shapes forward one
+step at a time (Picard's ``options.py`` and ``config_upgrade.py``). The council's practice rules
+are not preferences: they live in the team database (``services.settings``). Passwords are not
+preferences either: they go to the platform's password store (the settings dialog), never here.
 """
 
 from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 from PySide6 import QtCore
 
 from caseload_desktop import APP_NAME, ORG_NAME
 
-VERSION = 1
+VERSION = 2
+
+T = TypeVar("T", str, bool, int)
+
+
+@dataclasses.dataclass(frozen=True)
+class Option(Generic[T]):
+    """One personal preference.
+
+    Attributes:
+        key: where QSettings keeps it ("group/name").
+        kind: its type (str, bool or int); a stored value of another shape reads as the default.
+        default: the value before anyone chose one.
+        choices: when not empty, the only values allowed (others read as the default).
+    """
+
+    key: str
+    kind: type[T]
+    default: T
+    choices: tuple[T, ...] = ()
+
+    def read(self, raw: object) -> T:
+        """The typed value of what QSettings returned (INI files give back strings)."""
+        value = _CONVERT[self.kind](raw)
+        if value is None or (self.choices and value not in self.choices):
+            return self.default
+        assert isinstance(value, self.kind)
+        return value
+
+
+def _to_str(raw: object) -> str | None:
+    return raw if isinstance(raw, str) else None
+
+
+def _to_bool(raw: object) -> bool | None:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
+        return raw.strip().lower() == "true"
+    return None
+
+
+def _to_int(raw: object) -> int | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return int(raw.strip())
+        except ValueError:
+            return None
+    return None
+
+
+_CONVERT: dict[type, Callable[[object], object]] = {str: _to_str, bool: _to_bool, int: _to_int}
+
+# --- The options ---------------------------------------------------------------------------
+
+LAST_TEAM = Option("start/last_team", str, "")
+"""The team the board showed last, as the team picker names it ("" for none yet)."""
+OPEN_LAST_TEAM = Option("start/open_last_team", bool, True)
+"""Open the board on the team looked at last (else on the first team)."""
+TEXT_SIZES = (100, 115, 130, 150)
+TEXT_SIZE = Option("display/text_size_percent", int, 100, choices=TEXT_SIZES)
+"""The app's text size, as a percentage of the system's."""
+CENTRAL_ADDRESS = Option("sync/central_address", str, "")
+"""The central records server (https://...); its password is in the password store."""
+SYNC_FOLDER = Option("sync/folder", str, "")
+"""The folder central records are exchanged through, where there is no server."""
+
+OPTIONS: tuple[Option[Any], ...] = (
+    LAST_TEAM,
+    OPEN_LAST_TEAM,
+    TEXT_SIZE,
+    CENTRAL_ADDRESS,
+    SYNC_FOLDER,
+)
+
+
+# --- Upgrade steps -------------------------------------------------------------------------
+
+
+def _upgrade_to_2(settings: QtCore.QSettings) -> None:
+    """Version 1 kept the last team as ``board/last_team``; it now sits in ``start/`` beside
+    "open the team I looked at last", the option that decides whether it is used."""
+    old = "board/last_team"
+    if settings.contains(old):
+        if not settings.contains(LAST_TEAM.key):
+            settings.setValue(LAST_TEAM.key, settings.value(old))
+        settings.remove(old)
+
+
+# Step n moves a version n-1 file to version n.
+_UPGRADES: dict[int, Callable[[QtCore.QSettings], None]] = {2: _upgrade_to_2}
 
 
 class Preferences:
@@ -27,10 +127,25 @@ class Preferences:
         self.upgrade()
 
     def upgrade(self) -> None:
-        stored = int(self.settings.value("preferences/version", 0, type=int))  # type: ignore[call-overload]
-        if stored < VERSION:
-            # Version 1 is the first shape: nothing to move yet.
-            self.settings.setValue("preferences/version", VERSION)
+        """Bring what is stored up to ``VERSION``. A file from a newer version is left alone
+        (its options read as far as this version knows them)."""
+        stored = _to_int(self.settings.value("preferences/version")) or 0
+        if stored >= VERSION:
+            return
+        for version in range(stored + 1, VERSION + 1):
+            if version in _UPGRADES:
+                _UPGRADES[version](self.settings)
+        self.settings.setValue("preferences/version", VERSION)
+
+    # --- Options -------------------------------------------------------------------------
+
+    def get(self, option: Option[T]) -> T:
+        return option.read(self.settings.value(option.key))
+
+    def set(self, option: Option[T], value: T) -> None:
+        if not isinstance(value, option.kind) or (option.choices and value not in option.choices):
+            raise ValueError(f"{option.key} cannot be {value!r}")
+        self.settings.setValue(option.key, value)
 
     # --- Layout (opaque Qt state) --------------------------------------------------------
 
@@ -46,11 +161,17 @@ class Preferences:
     @property
     def last_team(self) -> str:
         """The team the board showed last, as the team picker names it ("" for none yet)."""
-        return str(self.settings.value("board/last_team", "", type=str))
+        return self.get(LAST_TEAM)
 
     @last_team.setter
     def last_team(self, name: str) -> None:
-        self.settings.setValue("board/last_team", name)
+        self.set(LAST_TEAM, name)
+
+    @property
+    def start_team(self) -> str:
+        """The team the board opens on: the last one shown, if the Display preference says so
+        ("" for the first team)."""
+        return self.last_team if self.get(OPEN_LAST_TEAM) else ""
 
     def sync(self) -> None:
         self.settings.sync()

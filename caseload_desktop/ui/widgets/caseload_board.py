@@ -310,7 +310,7 @@ class CaseloadBoard(QtWidgets.QWidget):
         self.team_picker.addItem(ALL_TEAMS, None)
         for team in teams:
             self.team_picker.addItem(team.name, team.id)
-        last = keep or self.preferences.last_team
+        last = keep or self.preferences.start_team
         index = self.team_picker.findText(last) if last else -1
         if index < 0:
             index = 1 if teams else 0  # the first team; "All teams" once it has been chosen
