@@ -9,6 +9,9 @@ Figures so far (the benchmark issue adds the rest as the features land):
 - board, largest team / all teams: from opening the database to the board's models filled,
   against a raw ``sqlite3`` connect + select of the same columns;
 - board, a team of 2,000 cases: the same on a service whose teams hold 2,000 cases each.
+- reassign, 1 and 200 cases: from the move to the board refreshed.
+- summary, largest team / service: from reading the database to the PDF written, against
+  ReportLab's raw canvas writing as many pages with as many text cells (the PDF floor).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import functools
 import json
 import os
 import platform
+import re
 import sqlite3
 import statistics
 import tempfile
@@ -369,6 +373,96 @@ def bench_reassign(cases: int, team_size: int, seed: int, repeat: int) -> list[F
         context.close()
         app.processEvents()
     return figures
+
+
+def _pdf_pages(data: bytes) -> int:
+    return len(re.findall(rb"/Type /Page[^s]", data))
+
+
+def _raw_pdf(path: Path, pages: int, cells_per_page: int) -> None:
+    """The PDF floor: the raw canvas writing ``pages`` pages of ``cells_per_page`` strings in
+    the same embedded font."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    from caseload_desktop.reports import styles
+
+    styles.register_fonts()
+    canvas = Canvas(str(path), invariant=1)
+    for _page in range(pages):
+        canvas.setFont(styles.FONT, 8.5)
+        for cell in range(cells_per_page):
+            canvas.drawString(40 + (cell % 8) * 60, 800 - (cell // 8) * 11, f"C-{cell:06d}")
+        canvas.showPage()
+    canvas.save()
+
+
+def _summary_figure(
+    name: str,
+    render: Callable[[], bytes],
+    repeat: int,
+    target_seconds: float,
+    detail: str,
+) -> Figure:
+    """Time ``render`` (read + lay out) plus writing its PDF, against the raw canvas writing
+    the same number of pages with about as many strings a page."""
+    from caseload_desktop.reports import styles
+
+    ours: list[float] = []
+    floor: list[float] = []
+    pages = 1
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "summary.pdf"
+        for _ in range(repeat):
+            started = time.perf_counter()
+            data = render()
+            styles.write_pdf(data, out)
+            ours.append(time.perf_counter() - started)
+            pages = _pdf_pages(data)
+            floor.append(
+                _time(functools.partial(_raw_pdf, Path(scratch) / "floor.pdf", pages, 120))
+            )
+    return Figure(
+        name,
+        ours,
+        floor,
+        target_seconds=target_seconds,
+        detail=f"{detail}; {pages} pages",
+    )
+
+
+def bench_summary(cases: int, team_size: int, seed: int, repeat: int) -> list[Figure]:
+    """The caseload summary of the largest team and of the whole service, as PDF."""
+    from caseload_desktop.reports import caseload_summary
+    from caseload_desktop.services import settings as settings_service
+    from caseload_desktop.services import summaries
+
+    today = clock.today()
+    service = cached_demo(cases, team_size, seed, today)
+    team_id, team_name, count = _largest_team(service, today)
+    db, _ = open_database(service)
+    try:
+        stored = settings_service.load_settings(db)
+
+        def team() -> bytes:
+            summary = summaries.team_summary(db, team_id, today=today, rules=stored.rules)
+            return caseload_summary.team_summary_pdf(summary, stored.records)
+
+        def whole() -> bytes:
+            summary = summaries.service_summary(db, today=today, rules=stored.rules)
+            return caseload_summary.service_summary_pdf(summary, stored.records)
+
+        return [
+            _summary_figure(
+                "summary: largest team",
+                team,
+                repeat,
+                1.0,
+                f"{team_name}, {count} open cases",
+            ),
+            _summary_figure("summary: service", whole, repeat, 10.0, f"{cases} open cases"),
+        ]
+    finally:
+        db.close()
 
 
 def machine() -> dict[str, Any]:

@@ -27,7 +27,8 @@ from caseload_desktop.domain.practice import PracticeRules
 from caseload_desktop.domain.queues import is_escalated
 from caseload_desktop.domain.reasons import COMMON_REASONS, ChangeReason
 from caseload_desktop.errors import BadInput, CaseloadError, RuleViolation
-from caseload_desktop.services import allocation_planning, reassignment
+from caseload_desktop.reports import caseload_summary, csv_export, styles
+from caseload_desktop.services import allocation_planning, reassignment, summaries
 from caseload_desktop.services import settings as settings_service
 from caseload_desktop.services.identity import current_user
 from caseload_desktop.store import demo, queries
@@ -175,12 +176,29 @@ def build_parser() -> argparse.ArgumentParser:
     import_cmd = add_action("import", "apply a settings JSON file (all or nothing)", as_json)
     import_cmd.add_argument("file", type=Path, metavar="FILE", help="a file from 'settings export'")
 
+    report_cmd = add("report", "caseload summaries as PDF (and CSV)")
+    report_kinds = report_cmd.add_subparsers(dest="report_kind", metavar="REPORT", required=True)
+    summary_help = "a team's caseload summary, or without --team the service summary"
+    summary_cmd = report_kinds.add_parser(
+        "summary", help=summary_help, description=summary_help, parents=[common, as_json]
+    )
+    summary_cmd.add_argument("--team", metavar="NAME", help="one team (default: the service)")
+    summary_cmd.add_argument(
+        "--out", required=True, type=Path, metavar="FILE.pdf", help="the PDF to write"
+    )
+    summary_cmd.add_argument(
+        "--csv",
+        type=Path,
+        metavar="FILE.csv",
+        help="also write the tables as CSV (FILE.csv the workers, FILE.<table>.csv the rest)",
+    )
+
     bench_help = "measure speed at service scale, each figure beside its floor"
     bench_cmd = commands.add_parser("bench", help=bench_help, description=bench_help)
     bench_cmd.add_argument(
         "figures",
         nargs="?",
-        choices=["all", "board", "reassign"],
+        choices=["all", "board", "reassign", "summary"],
         default="all",
         help="what to measure (default all)",
     )
@@ -316,6 +334,8 @@ def cmd_bench(args: argparse.Namespace, out: TextIO) -> int:
         figures += bench.bench_board(args.cases, args.team_size, args.seed, args.repeat)
     if args.figures in ("all", "reassign"):
         figures += bench.bench_reassign(args.cases, args.team_size, args.seed, args.repeat)
+    if args.figures in ("all", "summary"):
+        figures += bench.bench_summary(args.cases, args.team_size, args.seed, args.repeat)
     out.write(bench.report(figures) + "\n")
     if args.json is not None:
         parameters = {
@@ -847,7 +867,10 @@ def _settings_import(db: Database, args: argparse.Namespace, out: TextIO) -> int
         raise BadInput(
             f"{path} is not a JSON settings file ({exc}). Nothing was changed."
         ) from None
-    changed = settings_service.import_json(db, document, actor=current_user())
+    try:
+        changed = settings_service.import_json(db, document, actor=current_user())
+    except settings_catalogue.BadSetting as exc:
+        raise settings_catalogue.BadSetting(f"{path}: {exc} Nothing was changed.") from None
     return _report_changes(changed, args, out)
 
 
@@ -872,6 +895,51 @@ def _report_changes(
         out.write("Nothing changed: the settings already had those values.\n")
     for c in changed:
         out.write(f"{c.key}: {c.old} -> {c.new}\n")
+    return 0
+
+
+def _check_destination(path: Path, what: str) -> None:
+    """Refuse a destination ``write_pdf`` / ``write_summary_csv`` would refuse, before writing
+    anything: a refused PDF must not leave the CSV files behind."""
+    if path.is_dir():
+        raise BadInput(f"{path} is a folder; give a file name for the {what}.")
+    if not path.parent.is_dir():
+        raise BadInput(f"The folder {path.parent} does not exist.")
+
+
+def cmd_report(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    _check_destination(args.out.expanduser(), "PDF")
+    if args.csv is not None:
+        _check_destination(args.csv.expanduser(), "CSV")
+    today = clock.today()
+    settings = settings_service.load_settings(db)
+    team_id, team_name = _team_id(db, args.team)
+    summary: summaries.TeamSummary | summaries.ServiceSummary
+    if team_id is not None:
+        summary = summaries.team_summary(db, team_id, today=today, rules=settings.rules)
+        data = caseload_summary.team_summary_pdf(summary, settings.records)
+    else:
+        summary = summaries.service_summary(db, today=today, rules=settings.rules)
+        data = caseload_summary.service_summary_pdf(summary, settings.records)
+    csv_paths = [] if args.csv is None else csv_export.write_summary_csv(summary, args.csv)
+    pdf_path: Path = args.out.expanduser()
+    digest = styles.write_pdf(data, pdf_path)
+    if args.json:
+        _print_json(
+            {
+                "team": team_name,
+                "as_at": today,
+                "pdf": str(pdf_path),
+                "sha256": digest,
+                "csv": [str(p) for p in csv_paths],
+            },
+            out,
+        )
+        return 0
+    scope = team_name or "the service"
+    out.write(f"Wrote the caseload summary of {scope} as at {uk_date(today)} to {pdf_path}.\n")
+    for csv_path in csv_paths:
+        out.write(f"Wrote {csv_path}.\n")
     return 0
 
 
@@ -901,6 +969,7 @@ COMMANDS: dict[str, Command] = {
     "plan-leaver": _on_open_database(cmd_plan_leaver),
     "plan-queue": _on_open_database(cmd_plan_queue),
     "settings": _on_open_database(cmd_settings),
+    "report": _on_open_database(cmd_report),
     "bench": cmd_bench,
 }
 

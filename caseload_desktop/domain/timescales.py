@@ -30,6 +30,9 @@ def is_working_day(day: dt.date) -> bool:
     return _bank_holidays().is_working_day(day)
 
 
+# A service's dates repeat (a few hundred distinct visit and start dates among 100,000 cases),
+# and the ``holidays`` calendar walks day by day: remembering answers makes summaries fast.
+@functools.lru_cache(maxsize=1 << 16)
 def add_working_days(start: dt.date, days: int) -> dt.date:
     """The ``days``-th working day after ``start`` (``start`` itself when ``days`` is 0).
 
@@ -42,6 +45,7 @@ def add_working_days(start: dt.date, days: int) -> dt.date:
     return _bank_holidays().get_nth_working_day(start, days)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def working_days_between(start: dt.date, end: dt.date) -> int:
     """Working days after ``start`` up to and including ``end``; negative when ``end`` is earlier.
 

@@ -101,6 +101,8 @@ class OpenCaseRow:
     allocated_on: dt.date | None  # start of the current allocation (with a worker or in the queue)
     days_waiting: int | None  # unallocated: calendar days in the queue; otherwise None
     days_since_left: int | None  # orphaned on a leaver: calendar days since they left
+    last_visit_on: dt.date | None = None
+    next_review_due: dt.date | None = None  # the next CP or CLA review
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -293,6 +295,7 @@ C_ROLE = 19
 C_STATUS = 20
 C_END_DATE = 21  # ISO text
 C_LAST_VISIT_ON = 22  # ISO text
+C_NEXT_REVIEW_DUE = 23  # ISO text: the next CP or CLA review
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -402,6 +405,8 @@ class CaseTable:
             allocated_on=dates[row[C_ALLOCATED_ON]],
             days_waiting=self.days_waiting(index),
             days_since_left=holder.days_since_left,
+            last_visit_on=dates[row[C_LAST_VISIT_ON]],
+            next_review_due=dates[row[C_NEXT_REVIEW_DUE]],
         )
 
 
@@ -439,6 +444,7 @@ def case_table_statement(
             _plain(Worker.status),
             _plain(Worker.end_date),
             _plain(Case.last_visit_on),
+            _plain(Case.next_review_due),
         )
         .join(Child, Child.id == Case.child_id)
         .join(Team, Team.id == Case.team_id)
@@ -531,8 +537,13 @@ def queues(
 
     Each list puts cases that must be allocated (CP, CLA) first, then the longest waiting.
     """
+    return queues_of(open_cases(session, today, team_id=team_id, rules=rules), today)
+
+
+def queues_of(rows: Iterable[OpenCaseRow], today: dt.date) -> Queues:
+    """``rows`` sorted into their queues, each in the order of ``queues``."""
     by_queue: dict[Queue, list[OpenCaseRow]] = defaultdict(list)
-    for row in open_cases(session, today, team_id=team_id, rules=rules):
+    for row in rows:
         by_queue[row.queue].append(row)
 
     def waited(row: OpenCaseRow) -> int:

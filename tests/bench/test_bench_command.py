@@ -54,3 +54,18 @@ def test_a_second_run_reuses_the_cached_demo() -> None:
 def test_bench_refuses_a_bad_size_before_generating_anything(capsys) -> None:  # type: ignore[no-untyped-def]
     assert cli.main(["bench", "--cases", "10"], out=io.StringIO()) == 2
     assert "at least" in capsys.readouterr().err
+
+
+def test_bench_summary_times_the_team_and_service_pdfs_beside_the_raw_canvas(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "bench.json"
+    args = ["bench", "summary", "--cases", "300", "--team-size", "60", "--repeat", "1"]
+    status = cli.main([*args, "--json", str(target)], out=io.StringIO())
+    assert status == 0
+    figures = json.loads(target.read_text(encoding="utf-8"))["figures"]
+    assert [f["figure"] for f in figures] == ["summary: largest team", "summary: service"]
+    for figure in figures:
+        assert figure["ours_median_s"] > 0 and figure["floor_median_s"] > 0
+        assert "pages" in figure["detail"]
+    assert figures[0]["target_seconds"] == 1.0 and figures[1]["target_seconds"] == 10.0
