@@ -384,8 +384,7 @@ def _team_story(summary: TeamSummary) -> list[Flowable]:
 def _compact_workers_table(workers: Sequence[WorkerCaseloadRow]) -> Flowable:
     """One line a worker (plain strings, quick to draw): the service summary gives each team
     a single page."""
-    head = ["Worker", "Role", "FTE", "Cases", "Load", "Capacity", "%", "RAG"]
-    rows: list[list[Any]] = [head]
+    rows: list[list[str]] = []
     for w in workers:
         name = w.worker
         if w.employment is not Employment.PERMANENT:
@@ -404,12 +403,19 @@ def _compact_workers_table(workers: Sequence[WorkerCaseloadRow]) -> Flowable:
                 w.rag.value.capitalize(),
             ]
         )
-    widths = [60 * mm, 37 * mm, 11 * mm, 12 * mm, 13 * mm, 17 * mm, 12 * mm, 12 * mm]
-    commands: list[tuple[Any, ...]] = [("ALIGN", (2, 1), (-2, -1), "RIGHT")]
-    for number, w in enumerate(workers, start=1):
-        commands.append(("BACKGROUND", (-1, number), (-1, number), RAG_FILL[w.rag]))
-    table = styles.record_table(rows, widths, extra=commands)
-    return table
+    column, right = styles.GridColumn, "right"
+    columns = [
+        column("Worker", 60 * mm),
+        column("Role", 37 * mm),
+        column("FTE", 11 * mm, right),
+        column("Cases", 12 * mm, right),
+        column("Load", 13 * mm, right),
+        column("Capacity", 17 * mm, right),
+        column("%", 12 * mm, right),
+        column("RAG", 12 * mm),
+    ]
+    fills = {(number, 7): RAG_FILL[w.rag] for number, w in enumerate(workers)}
+    return styles.Grid(columns, rows, fills=fills)
 
 
 def _waiting_longest(summary: TeamSummary, limit: int) -> list[Flowable]:
@@ -422,15 +428,21 @@ def _waiting_longest(summary: TeamSummary, limit: int) -> list[Flowable]:
         waiting.append((r.days_waiting or 0, r, "Unallocated"))
     waiting.sort(key=lambda item: (not item[1].category.must_be_allocated, -item[0]))
     shown = waiting[:limit]
-    head = ["Case", "Child", "Category", "Where", "Days"]
     body = [[r.case_ref, r.child, r.category.short, where, str(days)] for days, r, where in shown]
-    widths = [20 * mm, 40 * mm, 20 * mm, 80 * mm, 14 * mm]
-    commands: list[tuple[Any, ...]] = [("ALIGN", (-1, 1), (-1, -1), "RIGHT")]
-    for number, (_days, r, _where) in enumerate(shown, start=1):
-        if r.category.must_be_allocated:
-            commands.append(("TEXTCOLOR", (2, number), (2, number), styles.ALERT))
-    table = styles.record_table([head, *body], widths, extra=commands)
-    flow: list[Flowable] = [table]
+    column = styles.GridColumn
+    columns = [
+        column("Case", 20 * mm),
+        column("Child", 40 * mm),
+        column("Category", 20 * mm),
+        column("Where", 80 * mm),
+        column("Days", 14 * mm, "right"),
+    ]
+    colours = {
+        (number, 2): styles.ALERT
+        for number, (_days, r, _where) in enumerate(shown)
+        if r.category.must_be_allocated
+    }
+    flow: list[Flowable] = [styles.Grid(columns, body, colours=colours)]
     if len(waiting) > len(shown):
         flow.append(
             _p(

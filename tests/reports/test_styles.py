@@ -13,6 +13,7 @@ from pathlib import Path
 import pypdf
 import pytest
 from PIL import Image
+from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph
 
 from caseload_desktop.domain.settings import RecordsStyle, logo_from_bytes
@@ -168,3 +169,24 @@ def test_write_pdf_refuses_clearly_and_leaves_no_partial_file(tmp_path: Path, wh
     finally:
         if where == "read-only folder":
             (tmp_path / "locked").chmod(0o700)
+
+
+def test_a_grid_splits_across_pages_repeating_its_heading_and_keeping_every_row() -> None:
+    columns = [
+        styles.GridColumn("Case", 30 * mm),
+        styles.GridColumn("Child", 60 * mm),
+        styles.GridColumn("Days", 20 * mm, "right"),
+    ]
+    rows = [
+        [f"C-{i:05d}", "Zoë O'Brien\nsecond line" if i % 7 == 0 else "Łukasz", str(i)]
+        for i in range(160)
+    ]
+    grid = styles.Grid(columns, rows, fills={(0, 2): styles.ALERT})
+    texts = pages_text(styles.render_pdf([grid], META, RecordsStyle()))
+    assert len(texts) >= 3
+    assert all("Case" in t and "Child" in t and "Days" in t for t in texts)
+    everything = "\n".join(texts)
+    assert all(f"C-{i:05d}" in everything for i in range(160))
+    assert "Zoë O'Brien" in everything and "second line" in everything
+    # Split pieces are whole rows: no case appears on two pages.
+    assert sum(t.count("C-00007") for t in texts) == 1
