@@ -28,7 +28,7 @@ from caseload_desktop.domain.queues import is_escalated
 from caseload_desktop.domain.reasons import COMMON_REASONS, ChangeReason
 from caseload_desktop.errors import BadInput, CaseloadError, RuleViolation
 from caseload_desktop.reports import caseload_summary, csv_export, styles
-from caseload_desktop.services import allocation_planning, reassignment, summaries
+from caseload_desktop.services import allocation_planning, reassignment, summaries, supervision
 from caseload_desktop.services import settings as settings_service
 from caseload_desktop.services.identity import current_user
 from caseload_desktop.store import demo, queries
@@ -175,6 +175,41 @@ def build_parser() -> argparse.ArgumentParser:
     )
     import_cmd = add_action("import", "apply a settings JSON file (all or nothing)", as_json)
     import_cmd.add_argument("file", type=Path, metavar="FILE", help="a file from 'settings export'")
+
+    supervision_cmd = add("supervision", "supervision records: create from JSON, export as PDF")
+    supervision_actions = supervision_cmd.add_subparsers(
+        dest="supervision_action", metavar="ACTION", required=True
+    )
+    create_help = "create a finalised supervision record from a JSON file; prints its ID last"
+    create_cmd = supervision_actions.add_parser(
+        "create", help=create_help, description=create_help, parents=[common, as_json]
+    )
+    create_cmd.add_argument(
+        "--worker", required=True, metavar="NAME_OR_STAFF_ID", help="the worker supervised"
+    )
+    create_cmd.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        type=Path,
+        metavar="RECORD.json",
+        help="the record (see the README for its shape)",
+    )
+    export_help = "write a supervision record as PDF"
+    export_sup = supervision_actions.add_parser(
+        "export", help=export_help, description=export_help, parents=[common, as_json]
+    )
+    export_sup.add_argument(
+        "session", metavar="SESSION_ID", help="the record's ID (SUP-000001 or 1)"
+    )
+    export_sup.add_argument(
+        "--out", required=True, type=Path, metavar="FILE.pdf", help="the PDF to write"
+    )
+    list_help = "supervision records, newest first"
+    list_sup = supervision_actions.add_parser(
+        "list", help=list_help, description=list_help, parents=[common, as_json]
+    )
+    list_sup.add_argument("--worker", metavar="NAME_OR_STAFF_ID", help="only this worker's")
 
     report_cmd = add("report", "caseload summaries as PDF (and CSV)")
     report_kinds = report_cmd.add_subparsers(dest="report_kind", metavar="REPORT", required=True)
@@ -907,6 +942,97 @@ def _check_destination(path: Path, what: str) -> None:
         raise BadInput(f"The folder {path.parent} does not exist.")
 
 
+def cmd_supervision(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    today = clock.today()
+    settings = settings_service.load_settings(db)
+    if args.supervision_action == "create":
+        with db.read() as session:
+            worker = queries.find_worker(session, args.worker, today)
+        raw = _read_file(args.source.expanduser(), "The record file")
+        try:
+            document = json.loads(raw.decode("utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise BadInput(f"{args.source} is not JSON ({exc}). Nothing was stored.") from None
+        try:
+            session_id = supervision.create_from_json(
+                db,
+                worker.id,
+                document,
+                actor=current_user(),
+                today=today,
+                rules=settings.rules,
+                style=settings.records,
+            )
+        except BadInput as exc:
+            said = str(exc).rstrip()
+            said += "" if said.endswith(".") else "."
+            raise type(exc)(f"{args.source}: {said} Nothing was stored.") from None
+        row = supervision.session_row(db, session_id)
+        if args.json:
+            _print_json(
+                {
+                    "id": row.record_id,
+                    "session": session_id,
+                    "worker": row.worker,
+                    "held_on": row.held_on,
+                    "sha256": row.pdf_sha256,
+                },
+                out,
+            )
+            return 0
+        out.write(
+            f"Finalised the supervision record of {row.worker} held on "
+            f"{uk_date(row.held_on)}: {row.record_id}\n"
+        )
+        return 0
+    if args.supervision_action == "export":
+        session_id = _session_id(args.session)
+        path: Path = args.out.expanduser()
+        digest = supervision.export_pdf(
+            db, session_id, path, rules=settings.rules, style=settings.records
+        )
+        row = supervision.session_row(db, session_id)
+        if args.json:
+            _print_json({"id": row.record_id, "pdf": str(path), "sha256": digest}, out)
+            return 0
+        out.write(f"Wrote {row.record_id} ({row.worker}, {uk_date(row.held_on)}) to {path}.\n")
+        return 0
+    worker_id = None
+    if args.worker is not None:
+        with db.read() as session:
+            worker_id = queries.find_worker(session, args.worker, today).id
+    rows = supervision.list_sessions(db, worker_id)
+    if args.json:
+        _print_json(
+            [
+                {
+                    "id": r.record_id,
+                    "worker": r.worker,
+                    "held_on": r.held_on,
+                    "status": r.status.value,
+                    "sha256": r.pdf_sha256,
+                }
+                for r in rows
+            ],
+            out,
+        )
+        return 0
+    _print_table(
+        ["Record", "Worker", "Held on", "Status"],
+        ([r.record_id, r.worker, uk_date(r.held_on), r.status.value] for r in rows),
+        out,
+    )
+    return 0
+
+
+def _session_id(text: str) -> int:
+    """``SUP-000042``, ``sup-42`` or ``42``."""
+    digits = text.strip().upper().removeprefix("SUP-")
+    if not digits.isdigit():
+        raise BadInput(f"{text!r} is not a supervision record ID (such as SUP-000042).")
+    return int(digits)
+
+
 def cmd_report(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     _check_destination(args.out.expanduser(), "PDF")
     if args.csv is not None:
@@ -970,6 +1096,7 @@ COMMANDS: dict[str, Command] = {
     "plan-queue": _on_open_database(cmd_plan_queue),
     "settings": _on_open_database(cmd_settings),
     "report": _on_open_database(cmd_report),
+    "supervision": _on_open_database(cmd_supervision),
     "bench": cmd_bench,
 }
 

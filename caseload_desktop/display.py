@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from decimal import Decimal
 
 
@@ -13,11 +14,18 @@ def uk_date(value: dt.date | None) -> str:
     return f"{value.day} {value:%b %Y}"
 
 
+UK_TIME = zoneinfo.ZoneInfo("Europe/London")
+
+
 def uk_datetime(value: dt.datetime | None) -> str:
-    """``26 Nov 2026 14:05`` in local time."""
+    """``26 Nov 2026 14:05`` in UK time (GMT or BST), whatever the computer's own zone: a
+    record shows the same time, and so the same bytes, wherever it is rendered. A time
+    without a zone is taken as UTC (the store keeps UTC)."""
     if value is None:
         return ""
-    local = value.astimezone()
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    local = value.astimezone(UK_TIME)
     return f"{uk_date(local.date())} {local:%H:%M}"
 
 

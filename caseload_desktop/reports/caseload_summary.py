@@ -80,7 +80,7 @@ class KeyFigures(Flowable):
             ),
             ("Timescales overdue", str(totals.overdue), totals.overdue > 0),
         ]
-        self.widths = [20 * mm, 20 * mm, 20 * mm, 22 * mm, 24 * mm, 42 * mm, 26 * mm]
+        self.widths = [19 * mm, 19 * mm, 19 * mm, 21 * mm, 24 * mm, 44 * mm, 28 * mm]
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         return sum(self.widths), self.HEIGHT

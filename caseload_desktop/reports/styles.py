@@ -31,7 +31,7 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
+from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -64,6 +64,7 @@ RULE = colors.HexColor("#b7c3cf")
 ALERT = colors.HexColor("#b00020")
 HEADER_FILL = colors.HexColor("#e8eef4")
 BAND = colors.HexColor("#f6f8fa")
+GRID_FONT_SIZE = 8.5
 
 
 @functools.cache
@@ -175,20 +176,41 @@ class GridColumn:
     align: str = "left"
 
 
+def wrap_text(text: str, width: float, font: str = FONT, size: float = GRID_FONT_SIZE) -> str:
+    """``text`` broken into lines (``\n``) that fit ``width`` points in ``font``: for ``Grid``
+    cells, which do not wrap by themselves. Breaks at spaces, and inside a word only when the
+    word alone is too wide; the text's own line breaks are kept."""
+    register_fonts()
+    lines: list[str] = []
+    for source in text.split("\n"):
+        for line in simpleSplit(source, font, size, width) or [""]:
+            while pdfmetrics.stringWidth(line, font, size) > width and len(line) > 1:
+                cut = len(line) - 1
+                while cut > 1 and pdfmetrics.stringWidth(line[:cut], font, size) > width:
+                    cut -= 1
+                lines.append(line[:cut])
+                line = line[cut:]
+            lines.append(line)
+    return "\n".join(lines)
+
+
 class Grid(Flowable):
     """A table of plain text drawn straight on the canvas, in the look of ``record_table``:
     shaded heading row (repeated when the grid splits across pages), light banding, rules.
 
     Several times quicker than a platypus ``Table`` (no per-cell style resolution), for the
     tables a service summary repeats on hundreds of pages. A cell is a string, ``\n`` for a
-    second line; text does not wrap by itself, so widths must suit the content. ``fills``
-    colours single cells: ``{(row, column): colour}`` with rows counted from 0 below the
-    heading.
+    second line; text does not wrap by itself, so widths must suit the content (or wrap it
+    first with ``wrap_text``). ``fills`` colours single cells: ``{(row, column): colour}`` with
+    rows counted from 0 below the heading. ``continued`` is a caption ("Caseload (continued)")
+    drawn above the heading row on every page the grid continues onto.
     """
 
-    FONT_SIZE = 8.5
+    FONT_SIZE = GRID_FONT_SIZE
     LEADING = 10.5
     PADDING = 3.0
+    CAPTION_SIZE = 8.5
+    CAPTION_HEIGHT = 15.0
 
     def __init__(
         self,
@@ -197,6 +219,8 @@ class Grid(Flowable):
         *,
         fills: dict[tuple[int, int], Any] | None = None,
         colours: dict[tuple[int, int], Any] | None = None,
+        continued: str = "",
+        caption: str = "",
     ) -> None:
         super().__init__()
         register_fonts()
@@ -204,8 +228,11 @@ class Grid(Flowable):
         self.rows = [list(row) for row in rows]
         self.fills = fills or {}
         self.colours = colours or {}
+        self.continued = continued
+        self.caption = caption  # set on the parts after the first: ``continued``
         self.heights = [self._height(row) for row in self.rows]
         self.head_height = self._height([c.heading for c in self.columns])
+        self.caption_height = self.CAPTION_HEIGHT if caption else 0.0
         self.hAlign = "LEFT"
 
     def _height(self, row: Sequence[str]) -> float:
@@ -214,11 +241,11 @@ class Grid(Flowable):
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         self.width = sum(c.width for c in self.columns)
-        self.height = self.head_height + sum(self.heights)
+        self.height = self.caption_height + self.head_height + sum(self.heights)
         return self.width, self.height
 
     def split(self, available_width: float, available_height: float) -> list[Flowable]:
-        room = available_height - self.head_height
+        room = available_height - self.caption_height - self.head_height
         fits = 0
         for height in self.heights:
             if room < height:
@@ -241,6 +268,8 @@ class Grid(Flowable):
             self.rows[start:end],
             fills=shifted(self.fills),
             colours=shifted(self.colours),
+            continued=self.continued,
+            caption=self.continued if start else self.caption,
         )
 
     def _text(
@@ -261,7 +290,11 @@ class Grid(Flowable):
     def draw(self) -> None:
         canvas = self.canv
         width = self.width
-        top = self.height
+        top = self.height - self.caption_height
+        if self.caption:
+            canvas.setFont(FONT_BOLD, self.CAPTION_SIZE)
+            canvas.setFillColor(ACCENT)
+            canvas.drawString(0, top + 5, self.caption)
         # Backgrounds and rules first, then all the text in one text object.
         canvas.setFillColor(HEADER_FILL)
         canvas.rect(0, top - self.head_height, width, self.head_height, stroke=0, fill=1)
@@ -349,6 +382,10 @@ class RecordMeta:
     created: dt.datetime
     subject: str = ""
     author: str = ""
+    #: A warning boxed in the alert colour in the header of every page ("DRAFT – not
+    #: finalised"); ``watermark``, a word set large and faint across every page ("DRAFT").
+    notice: str = ""
+    watermark: str = ""
 
 
 def default_logo() -> Logo:
@@ -413,8 +450,18 @@ class _RecordDoc(BaseDocTemplate):
             **kwargs,
         )
         self.meta = meta
+        # No padding: the body spans exactly the header's rule, margin to margin (174 mm).
         frame = Frame(
-            self.leftMargin, self.bottomMargin, self.width, self.height, id="body", showBoundary=0
+            self.leftMargin,
+            self.bottomMargin,
+            self.width,
+            self.height,
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+            id="body",
+            showBoundary=0,
         )
         self.addPageTemplates([PageTemplate(id="record", frames=[frame])])
 
@@ -469,9 +516,41 @@ def _page_decorator(meta: RecordMeta, style: RecordsStyle) -> Callable[[Canvas, 
         canvas.setFont(FONT, 8)
         canvas.drawString(left, footer_y, f"{meta.title} · {meta.record_id}")
         canvas.drawRightString(right, footer_y, f"Page {page} of {pages}")
+        if meta.notice:
+            _draw_notice(canvas, meta.notice, right, band_top - 15 * mm)
+        if meta.watermark:
+            _draw_watermark(canvas, meta.watermark)
         canvas.restoreState()
 
     return decorate
+
+
+def _draw_notice(canvas: Canvas, notice: str, right: float, bottom: float) -> None:
+    """``notice`` in white on the alert colour, in a box whose right edge is at ``right``."""
+    size = 8.5
+    width = pdfmetrics.stringWidth(notice, FONT_BOLD, size) + 4 * mm
+    height = 5.5 * mm
+    canvas.setFillColor(ALERT)
+    canvas.roundRect(right - width, bottom, width, height, 1.2 * mm, stroke=0, fill=1)
+    canvas.setFillColor(colors.white)
+    canvas.setFont(FONT_BOLD, size)
+    canvas.drawCentredString(right - width / 2, bottom + (height - size) / 2 + 1.2, notice)
+
+
+def _draw_watermark(canvas: Canvas, word: str) -> None:
+    """``word`` large, faint and diagonal across the middle of the page, over the content."""
+    width, height = PAGE_SIZE
+    size = 110.0
+    canvas.saveState()
+    canvas.setFillColor(ALERT)
+    canvas.setFillAlpha(0.07)
+    canvas.translate(width / 2, height / 2)
+    canvas.rotate(50)
+    while size > 20 and pdfmetrics.stringWidth(word, FONT_BOLD, size) > height * 0.75:
+        size -= 5
+    canvas.setFont(FONT_BOLD, size)
+    canvas.drawCentredString(0, -size / 3, word)
+    canvas.restoreState()
 
 
 class _NumberedCanvas(Canvas):

@@ -22,6 +22,7 @@ from caseload_desktop.domain.categories import (
     WorkerStatus,
 )
 from caseload_desktop.domain.reasons import ChangeReason
+from caseload_desktop.domain.supervision import ActionStatus, SessionStatus
 from caseload_desktop.store.column_types import Hundredths, UTCDateTime
 
 NAMING_CONVENTION = {
@@ -222,3 +223,80 @@ class SettingValue(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_by: Mapped[str] = mapped_column(sa.String(120))
     version: Mapped[int] = mapped_column(default=1)
+
+
+class SupervisionSession(Base):
+    """A supervision session of a manager with one worker. A draft is edited freely; once
+    final the database refuses any change to it (an addendum is a new row)."""
+
+    __tablename__ = "supervision_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(sa.ForeignKey("workers.id"), index=True)
+    manager: Mapped[str] = mapped_column(sa.String(120))
+    held_on: Mapped[dt.date]
+    attendees: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    wellbeing: Mapped[str] = mapped_column(sa.Text, default="")
+    workload: Mapped[str] = mapped_column(sa.Text, default="")
+    next_supervision: Mapped[dt.date | None]
+    status: Mapped[SessionStatus] = mapped_column(
+        _enum(SessionStatus, "supervision_status"), default=SessionStatus.DRAFT
+    )
+    # At finalisation: the caseload and the reassignments of the day, as the record shows them.
+    snapshot: Mapped[dict[str, object] | None] = mapped_column(sa.JSON)
+    worker_signed: Mapped[str | None] = mapped_column(sa.String(200))
+    pdf_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(sa.String(120))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    finalised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    finalised_by: Mapped[str | None] = mapped_column(sa.String(120))
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class SupervisionCase(Base):
+    """One case discussed in a session."""
+
+    __tablename__ = "supervision_cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("supervision_sessions.id"), index=True)
+    position: Mapped[int]
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    current_position: Mapped[str] = mapped_column(sa.Text, default="")
+    lived_experience: Mapped[str] = mapped_column(sa.Text, default="")
+    decision: Mapped[str] = mapped_column(sa.Text, default="")
+    rationale: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class SupervisionAction(Base):
+    """An action agreed in a session: what, who, by when. Its status moves on after the
+    session is final (open, then done); nothing else about it changes."""
+
+    __tablename__ = "supervision_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("supervision_sessions.id"), index=True)
+    position: Mapped[int]
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id"))
+    action: Mapped[str] = mapped_column(sa.Text)
+    owner_worker_id: Mapped[int] = mapped_column(sa.ForeignKey("workers.id"), index=True)
+    due: Mapped[dt.date | None]
+    status: Mapped[ActionStatus] = mapped_column(
+        _enum(ActionStatus, "supervision_action_status"), default=ActionStatus.OPEN
+    )
+    done_on: Mapped[dt.date | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class SupervisionAddendum(Base):
+    """Added to a final record later; never changed or removed."""
+
+    __tablename__ = "supervision_addenda"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("supervision_sessions.id"), index=True)
+    text: Mapped[str] = mapped_column(sa.Text)
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    added_by: Mapped[str] = mapped_column(sa.String(120))
+    pdf_sha256: Mapped[str | None] = mapped_column(sa.String(64))  # the record with it

@@ -37,6 +37,7 @@ from caseload_desktop.domain.queues import (
     queue_priority,
     worker_status_label,
 )
+from caseload_desktop.domain.supervision import ActionStatus, SessionStatus, record_id
 from caseload_desktop.domain.timescales import visit_due
 from caseload_desktop.errors import BadInput, NotFound
 from caseload_desktop.store.models import (
@@ -45,6 +46,8 @@ from caseload_desktop.store.models import (
     Case,
     Child,
     FamilyGroup,
+    SupervisionAction,
+    SupervisionSession,
     Team,
     Worker,
 )
@@ -711,6 +714,45 @@ def audit_events(session: Session, *, case_id: int | None = None) -> list[AuditR
 # --- The board -----------------------------------------------------------------------------
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class OverdueAction:
+    """An action from a final supervision record, still open after its due date."""
+
+    action: str
+    due: dt.date
+    record_id: str
+
+
+def overdue_actions(
+    session: Session, today: dt.date, *, team_id: int | None = None
+) -> dict[int, list[OverdueAction]]:
+    """Open supervision actions past their due date, by owner (oldest first)."""
+    stmt = (
+        sa.select(
+            SupervisionAction.owner_worker_id,
+            SupervisionAction.action,
+            SupervisionAction.due,
+            SupervisionAction.session_id,
+        )
+        .join(SupervisionSession, SupervisionSession.id == SupervisionAction.session_id)
+        .where(
+            SupervisionAction.status == ActionStatus.OPEN,
+            SupervisionAction.due < today,
+            SupervisionSession.status == SessionStatus.FINAL,
+        )
+        .order_by(SupervisionAction.due, SupervisionAction.id)
+    )
+    if team_id is not None:
+        stmt = stmt.join(Worker, Worker.id == SupervisionAction.owner_worker_id).where(
+            Worker.team_id == team_id
+        )
+    found: dict[int, list[OverdueAction]] = defaultdict(list)
+    for owner, action, due, session_id in session.execute(stmt):
+        assert due is not None  # the query keeps actions with a due date
+        found[owner].append(OverdueAction(action, due, record_id(session_id)))
+    return dict(found)
+
+
 @dataclasses.dataclass(frozen=True)
 class BoardData:
     """Everything the caseload board shows for one team (or all teams, ``team_id`` None).
@@ -724,6 +766,7 @@ class BoardData:
     today: dt.date
     cases: CaseTable
     workers: list[WorkerCaseloadRow]
+    overdue_actions: dict[int, list[OverdueAction]] = dataclasses.field(default_factory=dict)
 
 
 def board_data(
@@ -731,4 +774,7 @@ def board_data(
 ) -> BoardData:
     cases = case_table(session, today, team_id=team_id, with_team_workers_cases=True)
     workers = worker_caseloads(session, today, rules, team_id=team_id, cases=cases)
-    return BoardData(team_id=team_id, today=today, cases=cases, workers=workers)
+    actions = overdue_actions(session, today, team_id=team_id)
+    return BoardData(
+        team_id=team_id, today=today, cases=cases, workers=workers, overdue_actions=actions
+    )

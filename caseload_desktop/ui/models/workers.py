@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Sequence
+import html
+from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +13,7 @@ from PySide6 import QtCore, QtGui
 from caseload_desktop.display import fte, points, uk_date
 from caseload_desktop.domain.categories import Category, Employment
 from caseload_desktop.domain.practice import DEFAULT_RULES, PracticeRules
-from caseload_desktop.store.queries import WorkerCaseloadRow
+from caseload_desktop.store.queries import OverdueAction, WorkerCaseloadRow
 from caseload_desktop.ui.models.cases import MIME_TYPE, decode_case_versions
 
 AnyIndex = QtCore.QModelIndex | QtCore.QPersistentModelIndex
@@ -22,6 +23,7 @@ _RIGHT = int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignV
 
 LEAVER_GREY = QtGui.QColor("#7a7a7a")
 BADGE_COLOUR = QtGui.QColor("#8a5a00")
+TOOLTIP_ACTIONS = 3  # overdue supervision actions named in a worker's tooltip
 
 
 class Role(enum.IntEnum):
@@ -66,10 +68,17 @@ class WorkersModel(QtCore.QAbstractTableModel):
         self._italic = QtGui.QFont()
         self._italic.setItalic(True)
         self._sort: tuple[int, QtCore.Qt.SortOrder] | None = None
+        self._overdue_actions: dict[int, Sequence[OverdueAction]] = {}
 
-    def set_rows(self, rows: Sequence[WorkerCaseloadRow], rules: PracticeRules) -> None:
+    def set_rows(
+        self,
+        rows: Sequence[WorkerCaseloadRow],
+        rules: PracticeRules,
+        overdue_actions: Mapping[int, Sequence[OverdueAction]] | None = None,
+    ) -> None:
         self.beginResetModel()
         self.rules = rules
+        self._overdue_actions = dict(overdue_actions or {})
         self._all = list(rows)
         self._rows = self._filtered()
         self._order()
@@ -267,7 +276,20 @@ class WorkersModel(QtCore.QAbstractTableModel):
                     f"{category.label}: {count} × {points(weight)} = {points(weight * count)}"
                 )
         lines.append(f"Weighted load {self._load_text(row)}; RAG {row.rag.value.upper()}")
+        overdue = self._overdue_actions.get(row.worker_id, ())
+        if overdue:
+            lines.append(f"<b>Supervision actions overdue: {len(overdue)}</b>")
+            for action in overdue[:TOOLTIP_ACTIONS]:
+                lines.append(
+                    f"• {html.escape(action.action)} (due {uk_date(action.due)}, "
+                    f"{action.record_id})"
+                )
+            if len(overdue) > TOOLTIP_ACTIONS:
+                lines.append(f"… and {len(overdue) - TOOLTIP_ACTIONS} more")
         return "<br>".join(lines)
+
+    def overdue_actions(self, worker_id: int) -> Sequence[OverdueAction]:
+        return self._overdue_actions.get(worker_id, ())
 
     def sort(
         self, column: int, order: QtCore.Qt.SortOrder = QtCore.Qt.SortOrder.AscendingOrder

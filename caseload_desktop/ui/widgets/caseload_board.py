@@ -414,7 +414,7 @@ class CaseloadBoard(QtWidgets.QWidget):
         def columns(base: tuple[case_models.CaseColumn, ...]) -> tuple[case_models.CaseColumn, ...]:
             return case_models.with_team(base) if all_teams else base
 
-        self.workers_model.set_rows(data.workers, rules)
+        self.workers_model.set_rows(data.workers, rules, data.overdue_actions)
         self.orphaned_model.set_rows(
             table, by_queue[Queue.ORPHANED], rules, columns(case_models.ORPHANED_COLUMNS)
         )
