@@ -35,6 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from caseload_desktop import __version__, clock, locations
+from caseload_desktop.domain.categories import Category
 from caseload_desktop.store import demo, queries
 from caseload_desktop.store.engine import open_database
 from caseload_desktop.store.models import Case, Team
@@ -463,6 +464,87 @@ def bench_summary(cases: int, team_size: int, seed: int, repeat: int) -> list[Fi
         ]
     finally:
         db.close()
+
+
+def _record_of(cases: int, seed: int, today: dt.date) -> Any:
+    """A supervision record holding ``cases`` real cases of the demo service (their refs,
+    children, categories and dates), a sixth of them discussed and an action for every
+    fourth: the size of a record with a worker holding that many cases."""
+    from caseload_desktop.domain import supervision as record_types
+
+    service = cached_demo(max(cases * 2, 1000), demo.DEFAULT_TEAM_SIZE, seed, today)
+    db, _ = open_database(service)
+    try:
+        with db.read() as session:
+            table = queries.case_table(session, today)
+    finally:
+        db.close()
+    rows = table.rows[:cases]
+    snapshot = tuple(
+        record_types.SnapshotCase(
+            case_ref=row[queries.C_CASE_REF],
+            child=row[queries.C_CHILD],
+            category=Category(row[queries.C_CATEGORY]).short,
+            allocated_since=table.date(i, queries.C_ALLOCATED_ON),
+            next_visit_due=table.date(i, queries.C_NEXT_VISIT_DUE),
+            status="CP visit: 3 working days overdue" if i % 5 == 0 else "",
+        )
+        for i, row in enumerate(rows)
+    )
+    text = (
+        "Visited at home with the parent present; school reports better attendance and the "
+        "child said they feel listened to. The core group meets next week."
+    )
+    discussions = tuple(
+        record_types.CaseDiscussion(c.case_ref, c.child, c.category, text, text, "Continue.", text)
+        for c in snapshot[::6]
+    )
+    actions = tuple(
+        record_types.ActionItem(f"Follow up {c.case_ref}", "Sam Reid", today, c.case_ref)
+        for c in snapshot[::4]
+    )
+    finalised = dt.datetime(today.year, today.month, today.day, 15, 0, tzinfo=dt.UTC)
+    return record_types.SupervisionRecord(
+        record_id="SUP-000001",
+        worker="Sam Reid",
+        worker_role="Social worker",
+        team="Assessment and Intervention North",
+        manager="Ama Osei",
+        held_on=today,
+        attendees=("Sam Reid", "Ama Osei"),
+        wellbeing=text,
+        workload=text,
+        snapshot=snapshot,
+        discussions=discussions,
+        actions=actions,
+        reassignments=(),
+        next_supervision=today + dt.timedelta(weeks=4),
+        status=record_types.SessionStatus.FINAL,
+        finalised_at=finalised,
+        finalised_by="Ama Osei",
+        worker_signed="Sam Reid",
+    )
+
+
+def bench_supervision(seed: int, repeat: int) -> list[Figure]:
+    """A supervision record of 40 and of 120 cases, rendered and written as PDF."""
+    from caseload_desktop.domain.settings import RecordsStyle
+    from caseload_desktop.reports.supervision_record import supervision_record_pdf
+
+    today = clock.today()
+    figures = []
+    for cases, target in ((40, 0.5), (120, 1.5)):
+        record = _record_of(cases, seed, today)
+        figures.append(
+            _summary_figure(
+                f"supervision record: {cases} cases",
+                functools.partial(supervision_record_pdf, record, RecordsStyle()),
+                repeat,
+                target,
+                f"{len(record.discussions)} discussed, {len(record.actions)} actions",
+            )
+        )
+    return figures
 
 
 def machine() -> dict[str, Any]:

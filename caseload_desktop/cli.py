@@ -233,7 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench_cmd.add_argument(
         "figures",
         nargs="?",
-        choices=["all", "board", "reassign", "summary"],
+        choices=["all", "board", "reassign", "summary", "supervision"],
         default="all",
         help="what to measure (default all)",
     )
@@ -371,6 +371,8 @@ def cmd_bench(args: argparse.Namespace, out: TextIO) -> int:
         figures += bench.bench_reassign(args.cases, args.team_size, args.seed, args.repeat)
     if args.figures in ("all", "summary"):
         figures += bench.bench_summary(args.cases, args.team_size, args.seed, args.repeat)
+    if args.figures in ("all", "supervision"):
+        figures += bench.bench_supervision(args.seed, args.repeat)
     out.write(bench.report(figures) + "\n")
     if args.json is not None:
         parameters = {

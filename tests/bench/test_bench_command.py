@@ -69,3 +69,18 @@ def test_bench_summary_times_the_team_and_service_pdfs_beside_the_raw_canvas(
         assert figure["ours_median_s"] > 0 and figure["floor_median_s"] > 0
         assert "pages" in figure["detail"]
     assert figures[0]["target_seconds"] == 1.0 and figures[1]["target_seconds"] == 10.0
+
+
+def test_bench_supervision_times_a_40_and_a_120_case_record(tmp_path: Path) -> None:
+    target = tmp_path / "bench.json"
+    status = cli.main(
+        ["bench", "supervision", "--repeat", "1", "--json", str(target)], out=io.StringIO()
+    )
+    assert status == 0
+    figures = json.loads(target.read_text(encoding="utf-8"))["figures"]
+    assert [f["figure"] for f in figures] == [
+        "supervision record: 40 cases",
+        "supervision record: 120 cases",
+    ]
+    assert [f["target_seconds"] for f in figures] == [0.5, 1.5]
+    assert all(f["ours_median_s"] > 0 and f["floor_median_s"] > 0 for f in figures)
