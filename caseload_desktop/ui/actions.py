@@ -16,6 +16,11 @@ class Actions:
     new_database: QtGui.QAction
     open_database: QtGui.QAction
     open_demo: QtGui.QAction
+    export_summary: QtGui.QAction
+    export_summary_csv: QtGui.QAction
+    page_setup: QtGui.QAction
+    print_preview: QtGui.QAction
+    print_summary: QtGui.QAction
     refresh: QtGui.QAction
     reassign: QtGui.QAction
     worker_leaving: QtGui.QAction
@@ -81,6 +86,32 @@ def create_actions(parent: QtWidgets.QWidget) -> Actions:
         open_database=_action(parent, "&Open database…", "Open a team database file", keys.Open),
         open_demo=_action(
             parent, "Open the &demo service", "Open (or create) the fictional demo database"
+        ),
+        export_summary=_action(
+            parent,
+            "&Export caseload summary…",
+            "Write the caseload summary of the team on the board (of the service for all "
+            "teams) as a PDF",
+        ),
+        export_summary_csv=_action(
+            parent,
+            "Export caseload summary as &CSV…",
+            "Write the tables of the caseload summary as CSV files, for a spreadsheet",
+        ),
+        page_setup=_action(
+            parent, "Page set&up…", "The paper, orientation and margins of everything you print"
+        ),
+        print_preview=_action(
+            parent,
+            "Print pre&view…",
+            "See the caseload summary of the team on the board (of the service for all "
+            "teams) as it will print",
+        ),
+        print_summary=_action(
+            parent,
+            "&Print caseload summary…",
+            "Print the caseload summary of the team on the board (of the service for all teams)",
+            keys.Print,
         ),
         refresh=_action(parent, "&Refresh", "Read the board again", keys.Refresh),
         reassign=_reassign_action(parent),

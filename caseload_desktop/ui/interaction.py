@@ -6,9 +6,10 @@ swap in answers (git-cola's ``cola/interaction.py``; pytest-qt's "note on dialog
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtGui, QtPrintSupport, QtWidgets
 
 DATABASE_FILTER = "Caseload databases (*.db *.sqlite);;All files (*)"
 
@@ -29,6 +30,78 @@ class Interaction:
             parent, "New team database", str(start / "team.db"), DATABASE_FILTER
         )
         return Path(name) if name else None
+
+    @classmethod
+    def choose_export_path(
+        cls,
+        parent: QtWidgets.QWidget,
+        title: str,
+        suggested: Path,
+        file_filter: str,
+        suffix: str,
+    ) -> Path | None:
+        """A file to write (an export), starting at ``suggested``; the dialog adds ``suffix``
+        ("pdf") to a name without one, before it asks whether to replace a file."""
+        dialog = QtWidgets.QFileDialog(parent, title, str(suggested.parent), file_filter)
+        dialog.setAcceptMode(QtWidgets.QFileDialog.AcceptMode.AcceptSave)
+        dialog.setFileMode(QtWidgets.QFileDialog.FileMode.AnyFile)
+        dialog.setDefaultSuffix(suffix)
+        dialog.selectFile(suggested.name)
+        try:
+            if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+                return None
+            files = dialog.selectedFiles()
+        finally:
+            dialog.deleteLater()
+        return Path(files[0]) if files else None
+
+    @classmethod
+    def ask_print(
+        cls, parent: QtWidgets.QWidget, printer: QtPrintSupport.QPrinter, pages: int
+    ) -> bool:
+        """The system's print dialog for a document of ``pages`` pages; True to print (the
+        dialog has set up ``printer``: which printer, pages, copies)."""
+        dialog = QtPrintSupport.QPrintDialog(printer, parent)
+        dialog.setMinMax(1, max(pages, 1))
+        try:
+            return dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted
+        finally:
+            dialog.deleteLater()
+
+    @classmethod
+    def ask_page_setup(cls, parent: QtWidgets.QWidget, printer: QtPrintSupport.QPrinter) -> bool:
+        """The page setup dialog (paper, orientation, margins); True when the user changed
+        ``printer``'s page layout with OK."""
+        dialog = QtPrintSupport.QPageSetupDialog(printer, parent)
+        try:
+            return dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted
+        finally:
+            dialog.deleteLater()
+
+    @classmethod
+    def show_print_preview(
+        cls,
+        parent: QtWidgets.QWidget,
+        printer: QtPrintSupport.QPrinter,
+        title: str,
+        paint: Callable[[QtPrintSupport.QPrinter], None],
+    ) -> None:
+        """Qt's print preview of what ``paint`` draws on ``printer`` (called again whenever
+        the preview's page setup changes, and to print from the preview)."""
+        dialog = QtPrintSupport.QPrintPreviewDialog(printer, parent)
+        dialog.setWindowTitle(title)
+        dialog.setAccessibleName(title)
+        dialog.paintRequested.connect(paint)
+        try:
+            dialog.exec()
+        finally:
+            dialog.deleteLater()
+
+    @classmethod
+    def open_file(cls, path: Path) -> bool:
+        """Open ``path`` in the program the desktop uses for it (a PDF viewer, a
+        spreadsheet)."""
+        return QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(str(path)))
 
     @classmethod
     def show_error(cls, parent: QtWidgets.QWidget | None, title: str, message: str) -> None:

@@ -1,22 +1,33 @@
 """The main window: menus, the caseload board of the open database, and the status bar.
 
 With no database open it shows a start page offering to create, open or try the demo.
+File > Export and Print make the caseload summary of the team on the board (of the service
+when it shows all teams) off the GUI thread, with progress and Cancel.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from caseload_desktop import APP_NAME, __version__, clock, locations
 from caseload_desktop.context import AppContext, open_context, open_demo_context
 from caseload_desktop.display import uk_date
+from caseload_desktop.domain.practice import PracticeRules
 from caseload_desktop.domain.reasons import ChangeReason
+from caseload_desktop.domain.settings import RecordsStyle
 from caseload_desktop.errors import Cancelled, CaseloadError
-from caseload_desktop.services import allocation_planning
+from caseload_desktop.reports import caseload_summary, csv_export, styles
+from caseload_desktop.services import allocation_planning, summaries
 from caseload_desktop.services.identity import current_user
+from caseload_desktop.store.engine import Database
+from caseload_desktop.ui import printing
 from caseload_desktop.ui.actions import create_actions
 from caseload_desktop.ui.background import Progress, run_with_progress
 from caseload_desktop.ui.commands import ReassignCommand
@@ -30,6 +41,86 @@ from caseload_desktop.ui.widgets.caseload_board import ROW_PADDING, CaseloadBoar
 
 STATUS_SPACING = 12
 STATUS_MESSAGE_MS = 6000
+EXPORT_MESSAGE_MS = 20000  # long enough to reach the Open button beside it
+PDF_FILTER = "PDF documents (*.pdf)"
+CSV_FILTER = "CSV files (*.csv)"
+_NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')  # Windows refuses these
+
+T = TypeVar("T")
+Summary = summaries.TeamSummary | summaries.ServiceSummary
+
+
+@dataclasses.dataclass(frozen=True)
+class SummaryRequest:
+    """A caseload summary to make: what it needs is read on the GUI thread, and the summary
+    is built on a worker thread (``build``).
+
+    Attributes:
+        db: the open team database.
+        team_id: the team's id, or None for the service summary (all teams).
+        team: the team's name, or None for the service summary.
+        today: the day the summary is "as at".
+        rules: the council's practice rules in force.
+        records: what the council's PDF records carry (name, logo, marking).
+    """
+
+    db: Database
+    team_id: int | None
+    team: str | None
+    today: dt.date
+    rules: PracticeRules
+    records: RecordsStyle
+
+    @property
+    def title(self) -> str:
+        """The document's name: "Caseload summary of North Team"."""
+        return (
+            "Service caseload summary" if self.team is None else f"Caseload summary of {self.team}"
+        )
+
+    @property
+    def named(self) -> str:
+        """The document named in a sentence: "the caseload summary of North Team"."""
+        if self.team is None:
+            return "the service caseload summary"
+        return f"the caseload summary of {self.team}"
+
+    @property
+    def scope(self) -> str:
+        return "the service" if self.team is None else self.team
+
+    def file_name(self, suffix: str) -> str:
+        name = f"Caseload summary - {self.team or 'service'} - {self.today.isoformat()}"
+        return _NOT_IN_FILE_NAMES.sub(" ", name).strip() + suffix
+
+    def build(self, progress: Progress) -> tuple[Summary, bytes]:
+        """The summary and its PDF. ``progress`` counts a service's teams, then the PDF; it
+        is last called once the PDF is made, so Cancel pressed until then stops the work
+        before anything is written or printed (``Cancelled``)."""
+        if self.team_id is None:
+            teams = 0
+
+            def count_teams(done: int, total: int) -> bool:
+                nonlocal teams
+                teams = total
+                return progress(done, total + 1)  # one step more: the PDF
+
+            service = summaries.service_summary(
+                self.db, today=self.today, rules=self.rules, progress=count_teams
+            )
+            data = caseload_summary.service_summary_pdf(service, self.records)
+            _go_on(progress, teams + 1, teams + 1)
+            return service, data
+        team = summaries.team_summary(self.db, self.team_id, today=self.today, rules=self.rules)
+        _go_on(progress, 1, 2)
+        data = caseload_summary.team_summary_pdf(team, self.records)
+        _go_on(progress, 2, 2)
+        return team, data
+
+
+def _go_on(progress: Progress, done: int, total: int) -> None:
+    if not progress(done, total):
+        raise Cancelled("The caseload summary was cancelled.")
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -41,6 +132,7 @@ class MainWindow(QtWidgets.QMainWindow):
     Attributes:
         context: the open database's ``AppContext``, or None on the start page.
         main_actions: the window's actions (menus reuse them; ``actions()`` is QWidget's).
+        exported: the file the last export wrote (the status bar's Open button opens it).
     """
 
     database_changed = QtCore.Signal(str)
@@ -50,6 +142,9 @@ class MainWindow(QtWidgets.QMainWindow):
     ) -> None:
         super().__init__()
         self.context: AppContext | None = None
+        self.exported: Path | None = None
+        self._export_message = ""
+        self._export_folder: Path | None = None  # where the last export went, this session
         self.setObjectName("main_window")
         self.preferences = preferences or Preferences()
         self.apply_display_preferences()
@@ -83,7 +178,15 @@ class MainWindow(QtWidgets.QMainWindow):
         file_menu.addAction(self.main_actions.open_database)
         file_menu.addAction(self.main_actions.open_demo)
         file_menu.addSeparator()
+        file_menu.addAction(self.main_actions.export_summary)
+        file_menu.addAction(self.main_actions.export_summary_csv)
+        file_menu.addSeparator()
+        file_menu.addAction(self.main_actions.page_setup)
+        file_menu.addAction(self.main_actions.print_preview)
+        file_menu.addAction(self.main_actions.print_summary)
+        file_menu.addSeparator()
         file_menu.addAction(self.main_actions.quit)
+        self.file_menu = file_menu
         edit_menu = bar.addMenu("&Edit")
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
@@ -163,7 +266,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.busy_indicator.setMaximumWidth(120)
         self.busy_indicator.setTextVisible(False)
         self.busy_indicator.hide()
+        self.open_export_button = QtWidgets.QPushButton("Open")
+        self.open_export_button.setObjectName("open_export_button")
+        self.open_export_button.setAccessibleName("Open the exported file")
+        self.open_export_button.setFlat(True)
+        self.open_export_button.hide()  # shown beside the message of an export
         status.addWidget(self.database_label, 1)
+        status.addPermanentWidget(self.open_export_button)
         status.addPermanentWidget(self.busy_indicator)
         status.addPermanentWidget(self.today_label)
 
@@ -178,6 +287,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.main_actions.allocate_queue.triggered.connect(self.plan_queue)
         self.main_actions.about.triggered.connect(self.show_about)
         self.main_actions.settings.triggered.connect(self.show_settings)
+        self.main_actions.export_summary.triggered.connect(self.export_summary)
+        self.main_actions.export_summary_csv.triggered.connect(self.export_summary_csv)
+        self.main_actions.page_setup.triggered.connect(self.page_setup)
+        self.main_actions.print_preview.triggered.connect(self.print_preview)
+        self.main_actions.print_summary.triggered.connect(self.print_summary)
+        self.statusBar().messageChanged.connect(self._status_message_changed)
+        self.open_export_button.clicked.connect(self.open_exported)
 
     # --- State -----------------------------------------------------------------------------
 
@@ -195,6 +311,10 @@ class MainWindow(QtWidgets.QMainWindow):
             self.main_actions.reassign,
             self.main_actions.worker_leaving,
             self.main_actions.allocate_queue,
+            self.main_actions.export_summary,
+            self.main_actions.export_summary_csv,
+            self.main_actions.print_preview,
+            self.main_actions.print_summary,
         ):
             action.setEnabled(context is not None)
         if context is None:
@@ -418,6 +538,158 @@ class MainWindow(QtWidgets.QMainWindow):
         Interaction.show_error(self, title, message)
         if self.board is not None:
             self.board.refresh()
+
+    # --- Caseload summary: export and print ------------------------------------------------
+
+    def _summary_request(self) -> SummaryRequest | None:
+        """The summary of the team on the board, or of the service when it shows all teams."""
+        if self.context is None or self.board is None:
+            return None
+        team_id = self.board.team_id
+        try:
+            today = self.context.today()
+        except CaseloadError as exc:
+            Interaction.show_error(self, "Cannot make the caseload summary", str(exc))
+            return None
+        return SummaryRequest(
+            db=self.context.db,
+            team_id=team_id,
+            team=None if team_id is None else self.board.team_picker.currentText(),
+            today=today,
+            rules=self.context.rules,
+            records=self.context.records,
+        )
+
+    def _run_summary(
+        self, request: SummaryRequest, label: str, work: Callable[[Progress], T]
+    ) -> T | None:
+        """``work`` off the GUI thread behind a progress dialog; None when it was cancelled
+        or failed (the failure shown)."""
+        try:
+            return run_with_progress(self, request.title, label, work)
+        except Cancelled:
+            self.statusBar().showMessage(f"{request.title}: cancelled.", STATUS_MESSAGE_MS)
+            return None
+        except CaseloadError as exc:
+            Interaction.show_error(self, f"Cannot make {request.named}", str(exc))
+            return None
+
+    def _choose_export_path(
+        self, request: SummaryRequest, title: str, suffix: str, file_filter: str
+    ) -> Path | None:
+        folder = self._export_folder or Path(
+            QtCore.QStandardPaths.writableLocation(
+                QtCore.QStandardPaths.StandardLocation.DocumentsLocation
+            )
+            or Path.home()
+        )
+        suggested = folder / request.file_name(f".{suffix}")
+        path = Interaction.choose_export_path(self, title, suggested, file_filter, suffix)
+        if path is not None:
+            self._export_folder = path.parent
+        return path
+
+    @QtCore.Slot()
+    def export_summary(self) -> None:
+        """File > Export caseload summary…: the summary as a PDF, written whole or not at
+        all."""
+        request = self._summary_request()
+        if request is None:
+            return
+        path = self._choose_export_path(request, "Export caseload summary", "pdf", PDF_FILTER)
+        if path is None:
+            return
+
+        def work(progress: Progress) -> list[Path]:
+            _summary, data = request.build(progress)
+            styles.write_pdf(data, path)
+            return [path]
+
+        written = self._run_summary(request, f"Writing {request.named}…", work)
+        if written is not None:
+            self._show_exported(request, written)
+
+    @QtCore.Slot()
+    def export_summary_csv(self) -> None:
+        """File > Export caseload summary as CSV…: the summary's tables, one CSV file each
+        beside the chosen name, all written or none."""
+        request = self._summary_request()
+        if request is None:
+            return
+        path = self._choose_export_path(
+            request, "Export caseload summary as CSV", "csv", CSV_FILTER
+        )
+        if path is None:
+            return
+
+        def work(progress: Progress) -> list[Path]:
+            summary, _data = request.build(progress)
+            return csv_export.write_summary_csv(summary, path)
+
+        written = self._run_summary(request, f"Writing {request.named}…", work)
+        if written is not None:
+            self._show_exported(request, written)
+
+    def _show_exported(self, request: SummaryRequest, written: list[Path]) -> None:
+        self.exported = written[0]
+        more = len(written) - 1
+        also = f" (and {more} more CSV files beside it)" if more else ""
+        self._export_message = (
+            f"Wrote the caseload summary of {request.scope} as at {uk_date(request.today)} "
+            f"to {written[0]}{also}."
+        )
+        self.open_export_button.setToolTip(f"Open {written[0]}")
+        self.statusBar().showMessage(self._export_message, EXPORT_MESSAGE_MS)
+
+    @QtCore.Slot(str)
+    def _status_message_changed(self, message: str) -> None:
+        # The Open button belongs to the export's message, and goes with it.
+        self.open_export_button.setVisible(bool(message) and message == self._export_message)
+
+    @QtCore.Slot()
+    def open_exported(self) -> None:
+        """The status bar's Open: the exported file in the desktop's program for it."""
+        if self.exported is not None and not Interaction.open_file(self.exported):
+            Interaction.show_error(
+                self, "Cannot open the file", f"No program on this computer opens {self.exported}."
+            )
+
+    def _summary_print_job(self) -> printing.PrintJob | None:
+        request = self._summary_request()
+        if request is None:
+            return None
+        data = self._run_summary(
+            request,
+            f"Making {request.named}…",
+            lambda progress: request.build(progress)[1],
+        )
+        if data is None:
+            return None
+        return printing.PrintJob(self, self.preferences, data, request.title)
+
+    @QtCore.Slot()
+    def print_summary(self) -> None:
+        """File > Print caseload summary… (Ctrl+P)."""
+        job = self._summary_print_job()
+        if job is not None and job.print_document():
+            self.statusBar().showMessage(f"Printed: {job.title}.", STATUS_MESSAGE_MS)
+
+    @QtCore.Slot()
+    def print_preview(self) -> None:
+        """File > Print preview…: the caseload summary as it will print."""
+        job = self._summary_print_job()
+        if job is not None:
+            job.preview()
+
+    @QtCore.Slot()
+    def page_setup(self) -> None:
+        """File > Page setup…: paper, orientation and margins, remembered for every print."""
+        setup = printing.page_setup(self, self.preferences)
+        if setup is not None:
+            self.statusBar().showMessage(
+                f"Page setup for printing: {printing.describe_page_setup(setup)}.",
+                STATUS_MESSAGE_MS,
+            )
 
     # --- Settings --------------------------------------------------------------------------
 

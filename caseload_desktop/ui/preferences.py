@@ -1,4 +1,5 @@
-"""Personal preferences on this desktop (window layout, last team, sync, display), in QSettings.
+"""Personal preferences on this desktop (window layout, last team, sync, display, page setup),
+in QSettings.
 
 Each option is declared once below (``Option``: where it is stored, its type, its default).
 ``VERSION`` numbers the shape of what is stored; ``upgrade`` moves older shapes forward one
@@ -10,6 +11,7 @@ preferences either: they go to the platform's password store (the settings dialo
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -87,6 +89,15 @@ CENTRAL_ADDRESS = Option("sync/central_address", str, "")
 """The central records server (https://...); its password is in the password store."""
 SYNC_FOLDER = Option("sync/folder", str, "")
 """The folder central records are exchanged through, where there is no server."""
+PAGE_SIZE = Option("print/page_size", str, "")
+"""The paper printed on (``PageSetup.page_size``); "" for the printer's own default."""
+PAGE_ORIENTATIONS = ("portrait", "landscape")
+PAGE_ORIENTATION = Option("print/orientation", str, "portrait", choices=PAGE_ORIENTATIONS)
+"""Which way up the paper is printed on."""
+PAGE_MARGINS = Option("print/margins_mm", str, "0 0 0 0")
+"""The margins around what is printed: left, top, right and bottom in millimetres, with
+spaces between (INI files would read commas as a list). None by default: every record carries
+its own margins on the page, and the printer keeps the edges it cannot reach all the same."""
 
 OPTIONS: tuple[Option[Any], ...] = (
     LAST_TEAM,
@@ -94,7 +105,51 @@ OPTIONS: tuple[Option[Any], ...] = (
     TEXT_SIZE,
     CENTRAL_ADDRESS,
     SYNC_FOLDER,
+    PAGE_SIZE,
+    PAGE_ORIENTATION,
+    PAGE_MARGINS,
 )
+
+MAX_MARGIN_MM = 100.0  # more than this on any side leaves too little of A5 to print on
+Margins = tuple[float, float, float, float]  # left, top, right, bottom, in millimetres
+
+
+@dataclasses.dataclass(frozen=True)
+class PageSetup:
+    """How printed pages are laid out (File > Page setup), as remembered; every new printer
+    starts from it (``ui.printing.new_printer``).
+
+    Attributes:
+        page_size: the name of a Qt page size (``QPageSize.PageSizeId``: "A4", "A5",
+            "Letter"), or "Custom:WxH" in millimetres ("Custom:200x250"), or "" for the
+            printer's own default.
+        landscape: printed landscape (else portrait).
+        margins_mm: left, top, right and bottom margins in millimetres.
+    """
+
+    page_size: str = ""
+    landscape: bool = False
+    margins_mm: Margins = (0.0, 0.0, 0.0, 0.0)
+
+
+def _parse_margins(text: str) -> Margins | None:
+    """The four margins of ``PAGE_MARGINS``' text, or None when it is not four sensible
+    numbers (a file edited by hand)."""
+    parts = text.split()
+    if len(parts) != 4:
+        return None
+    try:
+        values = [float(part) for part in parts]
+    except ValueError:
+        return None
+    if not all(math.isfinite(v) and 0 <= v <= MAX_MARGIN_MM for v in values):
+        return None
+    return (values[0], values[1], values[2], values[3])
+
+
+def _format_mm(value: float) -> str:
+    """A length in millimetres to a hundredth, without trailing zeros ("6.35", "10")."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 # --- Upgrade steps -------------------------------------------------------------------------
@@ -172,6 +227,31 @@ class Preferences:
         """The team the board opens on: the last one shown, if the Display preference says so
         ("" for the first team)."""
         return self.last_team if self.get(OPEN_LAST_TEAM) else ""
+
+    # --- Printing ------------------------------------------------------------------------
+
+    @property
+    def page_setup(self) -> PageSetup:
+        """The page setup every new printer starts from (what makes no sense reads as the
+        default)."""
+        margins = _parse_margins(self.get(PAGE_MARGINS))
+        if margins is None:
+            margins = _parse_margins(PAGE_MARGINS.default)
+            assert margins is not None
+        return PageSetup(
+            page_size=self.get(PAGE_SIZE).strip(),
+            landscape=self.get(PAGE_ORIENTATION) == "landscape",
+            margins_mm=margins,
+        )
+
+    @page_setup.setter
+    def page_setup(self, setup: PageSetup) -> None:
+        margins = " ".join(_format_mm(value) for value in setup.margins_mm)
+        if _parse_margins(margins) is None:
+            raise ValueError(f"{PAGE_MARGINS.key} cannot be {setup.margins_mm!r}")
+        self.set(PAGE_SIZE, setup.page_size)
+        self.set(PAGE_ORIENTATION, "landscape" if setup.landscape else "portrait")
+        self.set(PAGE_MARGINS, margins)
 
     def sync(self) -> None:
         self.settings.sync()
