@@ -1030,7 +1030,8 @@ def cmd_supervision(db: Database, args: argparse.Namespace, out: TextIO) -> int:
 def _session_id(text: str) -> int:
     """``SUP-000042``, ``sup-42`` or ``42``."""
     digits = text.strip().upper().removeprefix("SUP-")
-    if not digits.isdigit():
+    # ASCII digits only ("²".isdigit() is true), and no more than SQLite's largest integer.
+    if not (digits.isascii() and digits.isdigit()) or int(digits) >= 2**63:
         raise BadInput(f"{text!r} is not a supervision record ID (such as SUP-000042).")
     return int(digits)
 

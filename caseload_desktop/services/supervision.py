@@ -18,7 +18,7 @@ import base64
 import dataclasses
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from caseload_desktop.clock import now_utc
-from caseload_desktop.display import uk_date
+from caseload_desktop.display import UK_TIME, uk_date
 from caseload_desktop.domain.categories import Category
 from caseload_desktop.domain.dates import parse_date
 from caseload_desktop.domain.due import case_due
@@ -175,7 +175,7 @@ def _check_owner(session: Session, worker_id: int, held_on: dt.date, where: str)
     if row is None:
         raise NotFound(f"{where}: there is no worker with the id {worker_id}.")
     name, end_date, status = row
-    if end_date is not None and end_date <= held_on:
+    if end_date is not None and end_date < held_on:  # their last day is still in post
         raise RuleViolation(
             f"{where}: {name} left on {uk_date(end_date)}; an action needs an owner in post."
         )
@@ -393,7 +393,7 @@ def _finalise_in(
 ) -> tuple[str, int]:
     from caseload_desktop.reports.supervision_record import supervision_record_pdf
 
-    now = now_utc().replace(microsecond=0)
+    now = now_utc()
     row = _session_row(session, session_id)
     if row.status is SessionStatus.FINAL:
         raise RuleViolation(f"{row.record_id} is already final.")
@@ -403,6 +403,16 @@ def _finalise_in(
             "finalised. Open it again to see the other changes."
         )
     snapshot = _snapshot(session, row.worker_id, row.held_on, rules)
+    # The record shows each action as agreed: marking one done later is tracked on the action
+    # (and audited), and leaves the record and its SHA-256 as they were.
+    snapshot["action_status"] = [
+        str(state)
+        for state in session.execute(
+            sa.select(SupervisionAction.status)
+            .where(SupervisionAction.session_id == session_id)
+            .order_by(SupervisionAction.position)
+        ).scalars()
+    ]
     # The record is rendered as it will stand, then fixed in one write: once the row is
     # final the database refuses any further change to it.
     record = _record(session, session_id, rules, final=(snapshot, now, actor))
@@ -462,7 +472,7 @@ def add_addendum(
     text = _check_text("addendum", text.strip())
     if not text:
         raise BadInput("addendum: write what is added to the record.")
-    now = now_utc().replace(microsecond=0)
+    now = now_utc()
     with db.write() as session:
         row = _session_row(session, session_id)
         if row.status is not SessionStatus.FINAL:
@@ -682,7 +692,12 @@ def _snapshot(
                 "status": _status_text(category, table, i, held_on, rules),
             }
         )
-    start = dt.datetime(held_on.year, held_on.month, held_on.day, tzinfo=dt.UTC)
+    # A move belongs to the session's day when it took effect that day (the service records
+    # the effective date) or, for a move recorded without one, when it was made that day in
+    # UK time.
+    start = dt.datetime(held_on.year, held_on.month, held_on.day, tzinfo=UK_TIME)
+    end = start + dt.timedelta(days=1)
+    effective = AuditEvent.detail["effective"].as_string()
     moved = session.execute(
         sa.select(
             Case.case_ref,
@@ -697,8 +712,14 @@ def _snapshot(
         .where(
             AuditEvent.action.in_(("allocation.changed", "allocation.ended")),
             sa.or_(AuditEvent.from_worker_id == worker_id, AuditEvent.to_worker_id == worker_id),
-            AuditEvent.occurred_at >= start,
-            AuditEvent.occurred_at < start + dt.timedelta(days=1),
+            sa.or_(
+                effective == held_on.isoformat(),
+                sa.and_(
+                    effective.is_(None),
+                    AuditEvent.occurred_at >= start.astimezone(dt.UTC),
+                    AuditEvent.occurred_at < end.astimezone(dt.UTC),
+                ),
+            ),
         )
         .order_by(AuditEvent.id)
     ).all()
@@ -810,7 +831,7 @@ def _record(
         ),
         actions=tuple(
             ActionItem(text, owner, due, ref, ActionStatus(state))
-            for text, owner, due, ref, state in actions
+            for text, owner, due, ref, state in _as_recorded(actions, snapshot)
         ),
         reassignments=tuple(
             ReassignmentItem(
@@ -830,6 +851,15 @@ def _record(
         worker_signed=stored.worker_signed,
         addenda=tuple(Addendum(text, when, who) for text, when, who in addenda),
     )
+
+
+def _as_recorded(actions: Sequence[Any], snapshot: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    """Actions with the status they had when the record was finalised (a final record), or
+    their status now (a draft)."""
+    recorded = snapshot.get("action_status")
+    if recorded is None or len(recorded) != len(actions):
+        return [tuple(a) for a in actions]
+    return [(*tuple(a)[:4], state) for a, state in zip(actions, recorded, strict=True)]
 
 
 def _date(text: str | None) -> dt.date | None:
