@@ -466,20 +466,21 @@ def bench_summary(cases: int, team_size: int, seed: int, repeat: int) -> list[Fi
         db.close()
 
 
-def _record_of(cases: int, seed: int, today: dt.date) -> Any:
+def _record_of(service: Path, cases: int, today: dt.date) -> Any:
     """A supervision record holding ``cases`` real cases of the demo service (their refs,
     children, categories and dates), a sixth of them discussed and an action for every
     fourth: the size of a record with a worker holding that many cases."""
     from caseload_desktop.domain import supervision as record_types
 
-    service = cached_demo(max(cases * 2, 1000), demo.DEFAULT_TEAM_SIZE, seed, today)
     db, _ = open_database(service)
     try:
         with db.read() as session:
             table = queries.case_table(session, today)
     finally:
         db.close()
-    rows = table.rows[:cases]
+    # A small demo (the tests' 120 cases) is reused as often as needed to make up the number.
+    indexes = [i % len(table.rows) for i in range(cases)]
+    rows = [table.rows[i] for i in indexes]
     snapshot = tuple(
         record_types.SnapshotCase(
             case_ref=row[queries.C_CASE_REF],
@@ -487,9 +488,9 @@ def _record_of(cases: int, seed: int, today: dt.date) -> Any:
             category=Category(row[queries.C_CATEGORY]).short,
             allocated_since=table.date(i, queries.C_ALLOCATED_ON),
             next_visit_due=table.date(i, queries.C_NEXT_VISIT_DUE),
-            status="CP visit: 3 working days overdue" if i % 5 == 0 else "",
+            status="CP visit: 3 working days overdue" if n % 5 == 0 else "",
         )
-        for i, row in enumerate(rows)
+        for n, (i, row) in enumerate(zip(indexes, rows, strict=True))
     )
     text = (
         "Visited at home with the parent present; school reports better attendance and the "
@@ -526,18 +527,19 @@ def _record_of(cases: int, seed: int, today: dt.date) -> Any:
     )
 
 
-def bench_supervision(seed: int, repeat: int) -> list[Figure]:
+def bench_supervision(cases: int, team_size: int, seed: int, repeat: int) -> list[Figure]:
     """A supervision record of 40 and of 120 cases, rendered and written as PDF."""
     from caseload_desktop.domain.settings import RecordsStyle
     from caseload_desktop.reports.supervision_record import supervision_record_pdf
 
     today = clock.today()
+    service = cached_demo(cases, team_size, seed, today)
     figures = []
-    for cases, target in ((40, 0.5), (120, 1.5)):
-        record = _record_of(cases, seed, today)
+    for size, target in ((40, 0.5), (120, 1.5)):
+        record = _record_of(service, size, today)
         figures.append(
             _summary_figure(
-                f"supervision record: {cases} cases",
+                f"supervision record: {size} cases",
                 functools.partial(supervision_record_pdf, record, RecordsStyle()),
                 repeat,
                 target,

@@ -372,7 +372,7 @@ def cmd_bench(args: argparse.Namespace, out: TextIO) -> int:
     if args.figures in ("all", "summary"):
         figures += bench.bench_summary(args.cases, args.team_size, args.seed, args.repeat)
     if args.figures in ("all", "supervision"):
-        figures += bench.bench_supervision(args.seed, args.repeat)
+        figures += bench.bench_supervision(args.cases, args.team_size, args.seed, args.repeat)
     out.write(bench.report(figures) + "\n")
     if args.json is not None:
         parameters = {

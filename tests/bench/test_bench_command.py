@@ -73,9 +73,8 @@ def test_bench_summary_times_the_team_and_service_pdfs_beside_the_raw_canvas(
 
 def test_bench_supervision_times_a_40_and_a_120_case_record(tmp_path: Path) -> None:
     target = tmp_path / "bench.json"
-    status = cli.main(
-        ["bench", "supervision", "--repeat", "1", "--json", str(target)], out=io.StringIO()
-    )
+    args = ["bench", "supervision", "--cases", "120", "--team-size", "40", "--repeat", "1"]
+    status = cli.main([*args, "--json", str(target)], out=io.StringIO())
     assert status == 0
     figures = json.loads(target.read_text(encoding="utf-8"))["figures"]
     assert [f["figure"] for f in figures] == [
