@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import io
 import json
 import re
 import sqlite3
@@ -25,7 +24,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from caseload_desktop import cli
 from caseload_desktop.domain.caseload import rag as rag_of
 from caseload_desktop.domain.categories import Category
 from caseload_desktop.domain.dates import parse_date
@@ -39,28 +37,8 @@ PROPERTY_SETTINGS = settings(max_examples=100, deadline=None, database=None)
 # --- Running the command -------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class Run:
-    status: int
-    out: str
-    err: str
-
-
-Caseload = Callable[..., Run]
+Caseload = Callable[..., Any]  # the ``caseload`` fixture of conftest.py: a Run
 CaseloadJson = Callable[..., Any]
-
-
-@pytest.fixture
-def caseload(capsys: pytest.CaptureFixture[str], demo_db_path: Path) -> Caseload:
-    """Run ``caseload ARGS... --db DEMO`` in-process: exit status, stdout and stderr."""
-
-    def run(*argv: object) -> Run:
-        capsys.readouterr()
-        out = io.StringIO()
-        status = cli.main([*(str(a) for a in argv), "--db", str(demo_db_path)], out=out)
-        return Run(status, out.getvalue(), capsys.readouterr().err)
-
-    return run
 
 
 @pytest.fixture

@@ -7,45 +7,23 @@ every file a run leaves behind: a refusal must leave none, and a success no temp
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import io
 import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pypdf
 import pytest
 
-from caseload_desktop import cli
 from caseload_desktop.store.demo import INSPECTION_TEAM
 
 TEAM = "Children in Care South"
 CSV_SUFFIXES = ["", ".orphaned", ".unallocated", ".held_by_manager", ".timescales"]
 
 
-@dataclasses.dataclass(frozen=True)
-class Run:
-    status: int
-    out: str
-    err: str
-
-
-Caseload = Callable[..., Run]
-
-
-@pytest.fixture
-def caseload(capsys: pytest.CaptureFixture[str], demo_db_path: Path) -> Caseload:
-    """Run ``caseload ARGS... --db DEMO`` in-process: exit status, stdout and stderr."""
-
-    def run(*argv: object) -> Run:
-        capsys.readouterr()
-        out = io.StringIO()
-        status = cli.main([*(str(a) for a in argv), "--db", str(demo_db_path)], out=out)
-        return Run(status, out.getvalue(), capsys.readouterr().err)
-
-    return run
+Caseload = Callable[..., Any]  # the ``caseload`` fixture of conftest.py: a Run
 
 
 @pytest.fixture
@@ -167,7 +145,7 @@ def test_without_a_team_the_service_summary_is_written_with_a_teams_file(
 # --- Refusals: exit 2, one line on stderr, no file left behind ------------------------------------
 
 
-def _refused(run: Run) -> None:
+def _refused(run: Any) -> None:
     assert run.status == 2, (run.out, run.err)
     assert run.out == ""
     assert run.err.startswith("caseload: error: ")

@@ -9,10 +9,8 @@ audit trail and the outbox in the file exactly as they were.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
-import io
 import json
 import sqlite3
 from collections.abc import Callable
@@ -23,7 +21,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from caseload_desktop import cli, locations
+from caseload_desktop import locations
 from caseload_desktop.domain.settings import SETTINGS
 from caseload_desktop.domain.timescales import add_working_days
 from caseload_desktop.services.identity import current_user
@@ -34,28 +32,8 @@ TODAY = dt.date(2026, 11, 26)
 # --- Running the command -------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class Run:
-    status: int
-    out: str
-    err: str
-
-
-Caseload = Callable[..., Run]
+Caseload = Callable[..., Any]  # the ``caseload`` fixture of conftest.py: a Run
 CaseloadJson = Callable[..., Any]
-
-
-@pytest.fixture
-def caseload(capsys: pytest.CaptureFixture[str], demo_db_path: Path) -> Caseload:
-    """Run ``caseload ARGS... --db PATH`` in-process (PATH: the demo copy unless ``db=``)."""
-
-    def run(*argv: object, db: Path = demo_db_path) -> Run:
-        capsys.readouterr()
-        out = io.StringIO()
-        status = cli.main([*(str(a) for a in argv), "--db", str(db)], out=out)
-        return Run(status, out.getvalue(), capsys.readouterr().err)
-
-    return run
 
 
 @pytest.fixture
@@ -87,7 +65,7 @@ def file_state(path: Path) -> dict[str, Any]:
         }
 
 
-def assert_refused(result: Run, *words: str) -> None:
+def assert_refused(result: Any, *words: str) -> None:
     """Exit 2, one ``caseload: error:`` line on stderr naming the problem, no traceback."""
     assert result.status == 2, result
     assert result.out == ""

@@ -13,7 +13,6 @@ import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
-import io
 import json
 import re
 import sqlite3
@@ -23,8 +22,6 @@ from typing import Any
 
 import pypdf
 import pytest
-
-from caseload_desktop import cli
 
 TODAY = dt.date(2026, 11, 26)
 MARKING = "OFFICIAL-SENSITIVE"  # the default protective marking (DOMAIN.md)
@@ -42,27 +39,7 @@ RECORD_ID = re.compile(r"SUP-\d{6}")
 # --- Running the command -------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class Run:
-    status: int
-    out: str
-    err: str
-
-
-Caseload = Callable[..., Run]
-
-
-@pytest.fixture
-def caseload(capsys: pytest.CaptureFixture[str], demo_db_path: Path) -> Caseload:
-    """Run ``caseload ARGS... --db DEMO`` in-process: exit status, stdout and stderr."""
-
-    def run(*argv: object) -> Run:
-        capsys.readouterr()
-        out = io.StringIO()
-        status = cli.main([*(str(a) for a in argv), "--db", str(demo_db_path)], out=out)
-        return Run(status, out.getvalue(), capsys.readouterr().err)
-
-    return run
+Caseload = Callable[..., Any]  # the ``caseload`` fixture of conftest.py: a Run
 
 
 @pytest.fixture
