@@ -25,6 +25,8 @@ class Actions:
     reassign: QtGui.QAction
     worker_leaving: QtGui.QAction
     allocate_queue: QtGui.QAction
+    start_supervision: QtGui.QAction
+    supervision_records: QtGui.QAction
     undo_history: QtGui.QAction
     settings: QtGui.QAction
     quit: QtGui.QAction
@@ -53,6 +55,19 @@ def _reassign_action(parent: QtWidgets.QWidget) -> QtGui.QAction:
         parent, "&Reassign to…", "Move the selected cases to a worker or back to the queue"
     )
     action.setShortcut(QtGui.QKeySequence(REASSIGN_SHORTCUT))
+    return action
+
+
+SUPERVISION_SHORTCUT = "Ctrl+Shift+S"  # S for supervision; the app has no "Save as"
+
+
+def _start_supervision_action(parent: QtWidgets.QWidget) -> QtGui.QAction:
+    action = _action(
+        parent,
+        "&Start supervision…",
+        "Start a supervision session with the worker selected on the board",
+    )
+    action.setShortcut(QtGui.QKeySequence(SUPERVISION_SHORTCUT))
     return action
 
 
@@ -122,6 +137,13 @@ def create_actions(parent: QtWidgets.QWidget) -> Actions:
             parent,
             "&Allocate the queue…",
             "Propose workers for the team's orphaned and unallocated cases, within capacity",
+        ),
+        start_supervision=_start_supervision_action(parent),
+        supervision_records=_action(
+            parent,
+            "Supervision &records…",
+            "The supervision records of the worker selected on the board: carry on a draft, "
+            "or read, export or print a final record",
         ),
         undo_history=_checkable(
             _action(parent, "Undo &history", "Show the changes you can undo and redo")

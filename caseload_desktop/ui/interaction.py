@@ -6,7 +6,7 @@ swap in answers (git-cola's ``cola/interaction.py``; pytest-qt's "note on dialog
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtPrintSupport, QtWidgets
@@ -106,6 +106,48 @@ class Interaction:
     @classmethod
     def show_error(cls, parent: QtWidgets.QWidget | None, title: str, message: str) -> None:
         QtWidgets.QMessageBox.warning(parent, title, message)
+
+    @classmethod
+    def confirm(
+        cls, parent: QtWidgets.QWidget | None, title: str, message: str, action: str
+    ) -> bool:
+        """Ask before doing something that cannot be taken back; True when the button named
+        ``action`` ("Finalise") was pressed. Cancel is the default, so Enter does nothing
+        rash."""
+        return cls.ask_choice(parent, title, message, [action]) == 0
+
+    @classmethod
+    def ask_choice(
+        cls,
+        parent: QtWidgets.QWidget | None,
+        title: str,
+        message: str,
+        choices: Sequence[str],
+    ) -> int | None:
+        """A question with a button for each of ``choices`` and Cancel; the index of the
+        choice pressed, or None for Cancel (or Escape)."""
+        box = QtWidgets.QMessageBox(
+            QtWidgets.QMessageBox.Icon.Question,
+            title,
+            message,
+            QtWidgets.QMessageBox.StandardButton.Cancel,
+            parent,
+        )
+        box.setAccessibleName(title)
+        buttons = [
+            box.addButton(choice, QtWidgets.QMessageBox.ButtonRole.AcceptRole) for choice in choices
+        ]
+        box.setDefaultButton(QtWidgets.QMessageBox.StandardButton.Cancel)
+        box.setEscapeButton(QtWidgets.QMessageBox.StandardButton.Cancel)
+        try:
+            box.exec()
+            clicked = box.clickedButton()
+        finally:
+            box.deleteLater()
+        for number, button in enumerate(buttons):
+            if clicked is button:
+                return number
+        return None
 
     @classmethod
     def show_about(cls, parent: QtWidgets.QWidget, title: str, text: str) -> None:

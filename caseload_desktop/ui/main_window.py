@@ -2,7 +2,10 @@
 
 With no database open it shows a start page offering to create, open or try the demo.
 File > Export and Print make the caseload summary of the team on the board (of the service
-when it shows all teams) off the GUI thread, with progress and Cancel.
+when it shows all teams) off the GUI thread, with progress and Cancel. Supervision > Start
+supervision (also on the workers' context menu) opens the supervision editor for the worker
+selected on the board; Supervision records… lists theirs. Each session opens in a window of
+its own, beside the board.
 """
 
 from __future__ import annotations
@@ -22,11 +25,14 @@ from caseload_desktop.display import uk_date
 from caseload_desktop.domain.practice import PracticeRules
 from caseload_desktop.domain.reasons import ChangeReason
 from caseload_desktop.domain.settings import RecordsStyle
+from caseload_desktop.domain.supervision import SessionStatus
 from caseload_desktop.errors import Cancelled, CaseloadError
 from caseload_desktop.reports import caseload_summary, csv_export, styles
-from caseload_desktop.services import allocation_planning, summaries
+from caseload_desktop.services import allocation_planning, summaries, supervision
 from caseload_desktop.services.identity import current_user
+from caseload_desktop.services.supervision import DraftInput
 from caseload_desktop.store.engine import Database
+from caseload_desktop.store.queries import WorkerCaseloadRow
 from caseload_desktop.ui import printing
 from caseload_desktop.ui.actions import create_actions
 from caseload_desktop.ui.background import Progress, run_with_progress
@@ -34,6 +40,10 @@ from caseload_desktop.ui.commands import ReassignCommand
 from caseload_desktop.ui.dialogs.plan_dialog import LeaverDialog, PlanDialog
 from caseload_desktop.ui.dialogs.reassign_dialog import ReassignDialog
 from caseload_desktop.ui.dialogs.settings_dialog import SettingsDialog
+from caseload_desktop.ui.dialogs.supervision_editor import (
+    SupervisionEditor,
+    SupervisionRecordsDialog,
+)
 from caseload_desktop.ui.dialogs.worker_picker import WorkerPickerDialog
 from caseload_desktop.ui.interaction import Interaction
 from caseload_desktop.ui.preferences import TEXT_SIZE, Preferences
@@ -133,6 +143,7 @@ class MainWindow(QtWidgets.QMainWindow):
         context: the open database's ``AppContext``, or None on the start page.
         main_actions: the window's actions (menus reuse them; ``actions()`` is QWidget's).
         exported: the file the last export wrote (the status bar's Open button opens it).
+        supervision_editors: the supervision editors open, by session id.
     """
 
     database_changed = QtCore.Signal(str)
@@ -143,6 +154,7 @@ class MainWindow(QtWidgets.QMainWindow):
         super().__init__()
         self.context: AppContext | None = None
         self.exported: Path | None = None
+        self.supervision_editors: dict[int, SupervisionEditor] = {}
         self._export_message = ""
         self._export_folder: Path | None = None  # where the last export went, this session
         self.setObjectName("main_window")
@@ -197,6 +209,10 @@ class MainWindow(QtWidgets.QMainWindow):
         team_menu = bar.addMenu("&Team")
         team_menu.addAction(self.main_actions.worker_leaving)
         team_menu.addAction(self.main_actions.allocate_queue)
+        supervision_menu = bar.addMenu("&Supervision")
+        supervision_menu.addAction(self.main_actions.start_supervision)
+        supervision_menu.addAction(self.main_actions.supervision_records)
+        self.supervision_menu = supervision_menu
         view_menu = bar.addMenu("&View")
         view_menu.addAction(self.main_actions.refresh)
         view_menu.addAction(self.main_actions.undo_history)
@@ -285,6 +301,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.main_actions.reassign.triggered.connect(self.reassign_selected)
         self.main_actions.worker_leaving.triggered.connect(self.plan_worker_leaving)
         self.main_actions.allocate_queue.triggered.connect(self.plan_queue)
+        self.main_actions.start_supervision.triggered.connect(self.start_supervision)
+        self.main_actions.supervision_records.triggered.connect(self.show_supervision_records)
         self.main_actions.about.triggered.connect(self.show_about)
         self.main_actions.settings.triggered.connect(self.show_settings)
         self.main_actions.export_summary.triggered.connect(self.export_summary)
@@ -300,6 +318,10 @@ class MainWindow(QtWidgets.QMainWindow):
     def set_context(self, context: AppContext | None) -> None:
         """Show ``context``'s database on the board (closing the one open before), or the
         start page."""
+        if context is not self.context:
+            # Callers ask the editors first (``close_supervision_editors``); any left now go
+            # with the database they write to.
+            self.close_supervision_editors()
         if self.board is not None:
             self.board.save_layout()
             self.board.wait_until_loaded()
@@ -338,6 +360,17 @@ class MainWindow(QtWidgets.QMainWindow):
                 # board own the window's last reference and delete it during its own deletion.
                 self.board.failed.connect(self._show_board_error)
                 self.board.reassign_requested.connect(self.reassign)
+                # Supervision from the worker's row: its context menu (right click, the Menu
+                # key) and Ctrl+Shift+S, for the worker selected.
+                workers_view = self.board.workers_view
+                workers_view.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.ActionsContextMenu)
+                workers_view.addAction(self.main_actions.start_supervision)
+                workers_view.addAction(self.main_actions.supervision_records)
+                workers_view.selectionModel().currentRowChanged.connect(
+                    self._update_supervision_actions
+                )
+                self.board.workers_model.modelReset.connect(self._update_supervision_actions)
+                self.board.loaded.connect(self._update_supervision_actions)
                 self.pages.addWidget(self.board)
                 self.board.refresh(keep_selection=False)
             else:
@@ -346,6 +379,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.pages.setCurrentWidget(self.board)
         if previous is not None and previous is not context:
             previous.close()
+        self._update_supervision_actions()
         self._show_today()
         self.database_changed.emit("" if context is None else str(context.db.path))
 
@@ -382,6 +416,8 @@ class MainWindow(QtWidgets.QMainWindow):
         cancellable: bool = False,
     ) -> None:
         """Open a database off the GUI thread (it may be migrated or generated first)."""
+        if not self.close_supervision_editors():
+            return
         try:
             context = run_with_progress(self, APP_NAME, label, opener, cancellable=cancellable)
         except Cancelled:
@@ -691,6 +727,146 @@ class MainWindow(QtWidgets.QMainWindow):
                 STATUS_MESSAGE_MS,
             )
 
+    # --- Supervision -----------------------------------------------------------------------
+
+    def selected_worker(self) -> WorkerCaseloadRow | None:
+        """The worker selected on the board, if any."""
+        if self.context is None or self.board is None:
+            return None
+        index = self.board.workers_view.currentIndex()
+        if not index.isValid():
+            return None
+        return self.board.workers_model.row_at(index.row())
+
+    @QtCore.Slot()
+    def _update_supervision_actions(self) -> None:
+        """Start supervision needs a worker in post selected; their records, any worker."""
+        worker = self.selected_worker()
+        start = self.main_actions.start_supervision
+        records = self.main_actions.supervision_records
+        start.setEnabled(worker is not None and worker.status == "active")
+        records.setEnabled(worker is not None)
+        if worker is None:
+            start.setText("&Start supervision…")
+            start.setStatusTip("Start a supervision session with the worker selected on the board")
+            records.setText("Supervision &records…")
+            return
+        name = worker.worker.replace("&", "&&")
+        records.setText(f"Supervision &records of {name}…")
+        if worker.status == "active":
+            start.setText(f"&Start supervision with {name}…")
+            start.setStatusTip(f"Start a supervision session with {worker.worker}")
+        else:
+            start.setText("&Start supervision…")
+            start.setStatusTip(
+                f"{worker.worker} is not in post ({worker.status}): supervision is with "
+                "workers in post"
+            )
+        start.setToolTip(start.statusTip())
+
+    @QtCore.Slot()
+    def start_supervision(self) -> None:
+        """Supervision > Start supervision (Ctrl+Shift+S): a new session with the worker
+        selected, held today, or their draft carried on."""
+        worker = self.selected_worker()
+        if self.context is None or worker is None:
+            return
+        if worker.status != "active":
+            Interaction.show_error(
+                self,
+                "Start supervision",
+                f"{worker.worker} is not in post ({worker.status}): supervision is with "
+                "workers in post.",
+            )
+            return
+        context = self.context
+        try:
+            today = context.today()
+            drafts = [
+                row
+                for row in supervision.list_sessions(context.db, worker.worker_id)
+                if row.status is SessionStatus.DRAFT
+            ]
+        except CaseloadError as exc:
+            Interaction.show_error(self, "Cannot start supervision", str(exc))
+            return
+        if drafts:
+            draft = drafts[0]
+            choice = Interaction.ask_choice(
+                self,
+                "Start supervision",
+                f"{worker.worker} has a draft supervision, {draft.record_id} of "
+                f"{uk_date(draft.held_on)}, not finalised yet.",
+                ["Carry on with the draft", "Start a new session"],
+            )
+            if choice is None:
+                return
+            if choice == 0:
+                self.open_supervision(draft.id)
+                return
+        actor = current_user()
+        try:
+            session_id = supervision.create_draft(
+                context.db,
+                worker.worker_id,
+                DraftInput(held_on=today, attendees=(worker.worker, actor)),
+                actor=actor,
+                today=today,
+            )
+        except CaseloadError as exc:
+            Interaction.show_error(self, "Cannot start supervision", str(exc))
+            return
+        self.open_supervision(session_id, created_here=True)
+
+    @QtCore.Slot()
+    def show_supervision_records(self) -> None:
+        """Supervision > Supervision records…: the selected worker's sessions, to open one."""
+        worker = self.selected_worker()
+        if self.context is None or worker is None:
+            return
+        try:
+            sessions = supervision.list_sessions(self.context.db, worker.worker_id)
+        except CaseloadError as exc:
+            Interaction.show_error(self, "Cannot read the supervision records", str(exc))
+            return
+        chosen = SupervisionRecordsDialog.ask(self, sessions, worker.worker)
+        if chosen is not None:
+            self.open_supervision(chosen)
+
+    def open_supervision(
+        self, session_id: int, *, created_here: bool = False
+    ) -> SupervisionEditor | None:
+        """Show session ``session_id`` in its editor (the one already open, if it is)."""
+        if self.context is None:
+            return None
+        editor = self.supervision_editors.get(session_id)
+        if editor is None:
+            editor = SupervisionEditor.open_session(
+                self, self.context, self.preferences, session_id, created_here=created_here
+            )
+            if editor is None:
+                return None
+            self.supervision_editors[session_id] = editor
+            editor.finished.connect(self._supervision_editor_closed)
+            editor.show()  # a new window comes up in front
+        else:
+            editor.raise_()  # the one already open, brought to the front
+        editor.activateWindow()
+        return editor
+
+    @QtCore.Slot()
+    def _supervision_editor_closed(self) -> None:
+        editor = self.sender()
+        for session_id, open_editor in list(self.supervision_editors.items()):
+            if open_editor is editor:
+                del self.supervision_editors[session_id]
+                open_editor.deleteLater()
+
+    def close_supervision_editors(self) -> bool:
+        """Close every supervision editor (each saves its draft first); False when one stays
+        open (its changes cannot be saved, and the manager chose to keep them)."""
+        return all(editor.close() for editor in list(self.supervision_editors.values()))
+
     # --- Settings --------------------------------------------------------------------------
 
     @QtCore.Slot()
@@ -737,6 +913,9 @@ class MainWindow(QtWidgets.QMainWindow):
         Interaction.show_about(self, f"About {APP_NAME}", "".join(lines))
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        if not self.close_supervision_editors():
+            event.ignore()  # the manager chose to keep a draft that cannot be saved open
+            return
         self.preferences.set_state("main_window/geometry", self.saveGeometry())
         self.set_context(None)
         self.preferences.sync()
