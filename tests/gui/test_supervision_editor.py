@@ -825,15 +825,43 @@ def test_screenshots_of_a_draft_and_a_final_record_at_1366x768(
     refs = fill_session(qtbot, editor)
     editor.resize(1366, 768)
     editor.choose_case(refs[1])
-    qtbot.wait(10)
-    image = editor.grab()
+
+    def grab(name: str) -> QtGui.QPixmap:
+        qtbot.wait(20)  # the layouts follow the texts just set
+        image = editor.grab()
+        assert image.save(str(ARTIFACTS / name))
+        return image
+
+    image = grab("supervision_editor_draft.png")
     assert (image.width(), image.height()) == (1366, 768)
-    assert image.save(str(ARTIFACTS / "supervision_editor_draft.png"))
     editor.tabs.setCurrentIndex(TAB_ACTIONS)
-    assert editor.grab().save(str(ARTIFACTS / "supervision_editor_actions.png"))
+    grab("supervision_editor_actions.png")
     assert editor.finalise()
     editor.tabs.setCurrentIndex(TAB_CASELOAD)
     editor.choose_case(refs[0])
-    assert editor.grab().save(str(ARTIFACTS / "supervision_editor_final.png"))
+    grab("supervision_editor_final.png")
+    # The whole status fits beside the title.
+    state = editor.state_label
+    assert state.width() >= state.sizeHint().width()
     editor.tabs.setCurrentIndex(TAB_SESSION)
-    assert editor.grab().save(str(ARTIFACTS / "supervision_editor_final_session.png"))
+    grab("supervision_editor_final_session.png")
+
+
+@pytest.mark.parametrize(("press", "expected"), [("Finalise", True), ("Cancel", False)])
+def test_confirm_is_true_only_when_its_action_is_pressed(
+    qtbot: QtBot, press: str, expected: bool
+) -> None:
+    parent = QtWidgets.QWidget()
+    qtbot.addWidget(parent)
+    seen: list[str] = []
+
+    def answer() -> None:
+        box = QtWidgets.QApplication.activeModalWidget()
+        assert isinstance(box, QtWidgets.QMessageBox)
+        seen.append(box.defaultButton().text())
+        button = next(b for b in box.buttons() if b.text().replace("&", "") == press)
+        button.click()
+
+    QtCore.QTimer.singleShot(0, answer)
+    assert Interaction.confirm(parent, "Finalise", "Sure?", "Finalise") is expected
+    assert [text.replace("&", "") for text in seen] == ["Cancel"]  # Enter does nothing rash

@@ -1253,6 +1253,8 @@ class SupervisionEditor(QtWidgets.QDialog):
         self.next_booked.setEnabled(draft)
         self.next_date.setReadOnly(not draft)
         self.next_date.setEnabled(not draft or self.next_booked.isChecked())
+        # A final record without a next date shows none (not a greyed date nobody chose).
+        self.next_date.setVisible(draft or self.next_booked.isChecked())
         self.worker_signed.setEnabled(draft)
         for page in self._pages.values():
             page.set_read_only(not draft)
@@ -2130,8 +2132,10 @@ class SupervisionRecordsDialog(QtWidgets.QDialog):
         self.buttons.rejected.connect(self.reject)
         self.view.activated.connect(self._activated)
         layout = QtWidgets.QVBoxLayout(self)
-        layout.addWidget(self.view, 1)
         layout.addWidget(empty)
+        layout.addWidget(self.view, 1)
+        if not self.sessions:
+            layout.addStretch(1)
         layout.addWidget(self.buttons)
         empty.setVisible(not self.sessions)
         self.view.setVisible(bool(self.sessions))
