@@ -18,6 +18,7 @@ from PySide6 import QtCore, QtWidgets
 
 from caseload_desktop import APP_NAME, ORG_NAME, __version__, locations, logs
 from caseload_desktop.errors import CaseloadError
+from caseload_desktop.ui.garbage import GuiThreadCollector
 from caseload_desktop.ui.interaction import Interaction
 from caseload_desktop.ui.main_window import MainWindow
 
@@ -88,11 +89,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setOrganizationName(ORG_NAME)
     app.setApplicationVersion(__version__)
     sys.excepthook = _excepthook
+    collector = GuiThreadCollector(app)  # Qt objects must not be collected on pool threads
 
     window = MainWindow()
     window.show()
     QtCore.QTimer.singleShot(0, lambda: open_at_start(window, args))
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        collector.stop()
 
 
 if __name__ == "__main__":

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
+from caseload_desktop.ui.garbage import GuiThreadCollector
 from caseload_desktop.ui.preferences import Preferences
 
 
@@ -18,6 +20,16 @@ def _isolated_settings(tmp_path: Path) -> None:
         QtCore.QSettings.Scope.UserScope,
         str(tmp_path / "settings"),
     )
+
+
+@pytest.fixture(autouse=True)
+def _collect_on_the_gui_thread(qapp: QtWidgets.QApplication) -> Iterator[None]:
+    """As in the app: cyclic garbage is collected on the GUI thread, never on a pool thread
+    (which crashes when it holds a Qt object)."""
+    collector = GuiThreadCollector()
+    yield
+    collector.stop()
+    collector.deleteLater()
 
 
 @pytest.fixture
