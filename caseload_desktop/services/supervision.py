@@ -285,6 +285,7 @@ def _insert_draft(
     session_id = session.execute(
         sa.insert(SupervisionSession)
         .values(
+            id=_next_session_id(session),
             worker_id=worker_id,
             manager=actor,
             held_on=draft.held_on,
@@ -311,6 +312,19 @@ def _insert_draft(
         {"session_id": session_id, "worker_id": worker_id},
     )
     return session_id
+
+
+def _next_session_id(session: Session) -> int:
+    """A number no session has had: SQLite would give a discarded draft's number to the next
+    session, and the audit trail would then name two sessions by one record ID. The write
+    transaction (BEGIN IMMEDIATE) keeps two desktops from taking the same number."""
+    highest_row = session.execute(sa.select(sa.func.max(SupervisionSession.id))).scalar()
+    highest_audited = session.execute(
+        sa.select(sa.func.max(AuditEvent.detail["session_id"].as_integer())).where(
+            AuditEvent.action.like("supervision.%")
+        )
+    ).scalar()
+    return max(highest_row or 0, highest_audited or 0) + 1
 
 
 def save_draft(

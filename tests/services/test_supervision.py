@@ -1230,3 +1230,14 @@ def test_a_json_record_is_all_or_nothing_when_finalising_fails(
 
     assert [r["action"] for r in new_rows(demo.path, "audit_events", counted)] == []
     assert state(demo.path) == before
+
+
+def test_a_discarded_drafts_record_id_is_never_given_to_another_session(
+    demo_db: Database, demo: Demo
+) -> None:
+    draft = service.DraftInput(held_on=TODAY)
+    first = service.create_draft(demo_db, demo.worker.id, draft, actor=ACTOR, today=TODAY)
+    service.discard_draft(demo_db, first, actor=ACTOR)
+    second = service.create_draft(demo_db, demo.worker.id, draft, actor=ACTOR, today=TODAY)
+    assert second == first + 1
+    assert record_id(second) != record_id(first)
