@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from caseload_desktop.clock import now_utc
 from caseload_desktop.domain import settings as catalogue
@@ -68,15 +69,8 @@ def load(db: Database) -> Stored:
     """The settings in force. A stored value this version cannot read (a key from a newer
     version, a damaged value) is skipped with a log line: its default applies."""
     with db.read() as session:
-        rows = session.execute(sa.select(SettingValue.key, _RAW_VALUE, SettingValue.version)).all()
-    values: dict[str, Any] = {}
-    versions: dict[str, int] = {s.key: 0 for s in catalogue.SETTINGS}
-    for key, value, version in rows:
-        versions[key] = version
-        try:
-            values[key] = catalogue.setting(key).from_json(_parse(value))
-        except (BadSetting, ValueError) as exc:  # json.JSONDecodeError is a ValueError
-            log.warning("Ignoring the stored setting %s: %s", key, exc)
+        values, stored_versions = _stored(session)
+    versions = {s.key: 0 for s in catalogue.SETTINGS} | stored_versions
     try:
         settings = ServiceSettings.from_values(values)
     except BadSetting as exc:
@@ -107,15 +101,10 @@ def change(
     actor = actor or current_user()
     checked = {key: catalogue.setting(key).check(value) for key, value in new_values.items()}
     with db.write() as session:
-        rows = {
-            key: (value, version)
-            for key, value, version in session.execute(
-                sa.select(SettingValue.key, _RAW_VALUE, SettingValue.version)
-            ).all()
-        }
-        current = _current_values(rows)
+        readable, versions = _stored(session)
+        current = catalogue.defaults() | readable
         for key, expected in (expected_versions or {}).items():
-            if key in checked and rows.get(key, (None, 0))[1] != expected:
+            if key in checked and versions.get(key, 0) != expected:
                 raise StaleData(
                     f"The setting {key} was changed by someone else since it was read. "
                     "Nothing was changed; look at the new value and try again."
@@ -133,7 +122,7 @@ def change(
             old, new = current[key], checked[key]
             stored = item.to_json(new)
             payload[key] = stored
-            if key in rows:
+            if key in versions:
                 session.execute(
                     sa.update(SettingValue)
                     .where(SettingValue.key == key)
@@ -235,15 +224,20 @@ def import_json(db: Database, document: object, **kwargs: Any) -> list[Changed]:
     return change(db, parse_export(document), source="import", **kwargs)
 
 
-def _current_values(rows: Mapping[str, tuple[Any, int]]) -> dict[str, Any]:
-    values = catalogue.defaults()
-    for key, (value, _version) in rows.items():
-        if key in catalogue.BY_KEY:
-            try:
-                values[key] = catalogue.BY_KEY[key].from_json(_parse(value))
-            except (BadSetting, ValueError) as exc:
-                log.warning("Ignoring the stored setting %s: %s", key, exc)
-    return values
+def _stored(session: Session) -> tuple[dict[str, Any], dict[str, int]]:
+    """The stored values this version can read (typed), and every stored key's version. A
+    value it cannot read (a key from a newer version, a damaged value) is left out with a log
+    line, so its default applies."""
+    values: dict[str, Any] = {}
+    versions: dict[str, int] = {}
+    rows = session.execute(sa.select(SettingValue.key, _RAW_VALUE, SettingValue.version))
+    for key, raw, version in rows:
+        versions[key] = version
+        try:
+            values[key] = catalogue.setting(key).from_json(_parse(raw))
+        except (BadSetting, ValueError) as exc:  # json.JSONDecodeError is a ValueError
+            log.warning("Ignoring the stored setting %s: %s", key, exc)
+    return values, versions
 
 
 def _for_audit(value: Any) -> Any:
