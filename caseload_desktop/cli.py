@@ -935,15 +935,6 @@ def _report_changes(
     return 0
 
 
-def _check_destination(path: Path, what: str) -> None:
-    """Refuse a destination ``write_pdf`` / ``write_summary_csv`` would refuse, before writing
-    anything: a refused PDF must not leave the CSV files behind."""
-    if path.is_dir():
-        raise BadInput(f"{path} is a folder; give a file name for the {what}.")
-    if not path.parent.is_dir():
-        raise BadInput(f"The folder {path.parent} does not exist.")
-
-
 def cmd_supervision(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     today = clock.today()
     settings = settings_service.load_settings(db)
@@ -1037,9 +1028,9 @@ def _session_id(text: str) -> int:
 
 
 def cmd_report(db: Database, args: argparse.Namespace, out: TextIO) -> int:
-    _check_destination(args.out.expanduser(), "PDF")
+    styles.check_destination(args.out.expanduser(), "PDF")
     if args.csv is not None:
-        _check_destination(args.csv.expanduser(), "CSV")
+        styles.check_destination(args.csv.expanduser(), "CSV")
     today = clock.today()
     settings = settings_service.load_settings(db)
     team_id, team_name = _team_id(db, args.team)

@@ -24,6 +24,7 @@ from pathlib import Path
 from caseload_desktop.domain.caseload import load_percent
 from caseload_desktop.domain.categories import Category
 from caseload_desktop.errors import BadInput
+from caseload_desktop.reports.styles import check_destination
 from caseload_desktop.services.summaries import ServiceSummary, TeamSummary
 from caseload_desktop.store.queries import OpenCaseRow, WorkerCaseloadRow
 
@@ -229,10 +230,7 @@ def write_summary_csv(summary: TeamSummary | ServiceSummary, path: Path) -> list
     first and all are renamed into place once every one is written, so a failure while
     writing (a full disk) leaves no partial file and replaces none."""
     path = path.expanduser()
-    if path.is_dir():
-        raise BadInput(f"{path} is a folder; give a file name for the CSV.")
-    if not path.parent.is_dir():
-        raise BadInput(f"The folder {path.parent} does not exist.")
+    check_destination(path, "CSV")
     files = summary_files(summary)
     staged: list[tuple[str, Path]] = []
     try:

@@ -589,15 +589,21 @@ def render_pdf(story: Sequence[Flowable], meta: RecordMeta, style: RecordsStyle)
     return buffer.getvalue()
 
 
+def check_destination(path: Path, what: str) -> None:
+    """Refuse a file to write (``what``: "PDF", "CSV") that is a folder or whose folder does
+    not exist, before anything is written."""
+    if path.is_dir():
+        raise BadInput(f"{path} is a folder; give a file name for the {what}.")
+    if not path.parent.is_dir():
+        raise BadInput(f"The folder {path.parent} does not exist.")
+
+
 def write_pdf(data: bytes, path: Path) -> str:
     """Write ``data`` to ``path`` through a temporary file in the same folder, then rename it
     into place; returns the SHA-256 of the bytes. A failure leaves no partial file."""
     path = path.expanduser()
-    if path.is_dir():
-        raise BadInput(f"{path} is a folder; give a file name for the PDF.")
+    check_destination(path, "PDF")
     folder = path.parent
-    if not folder.is_dir():
-        raise BadInput(f"The folder {folder} does not exist.")
     try:
         handle, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=folder)
     except OSError as exc:
