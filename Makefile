@@ -28,7 +28,7 @@ run: $(VENV)/.installed-app
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check caseload_desktop tests migrations
-	$(BIN)/ruff format --check caseload_desktop tests migrations/env.py
+	$(BIN)/ruff format --check caseload_desktop tests migrations/env.py migrations/central
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy

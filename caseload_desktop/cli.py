@@ -228,6 +228,57 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write the tables as CSV (FILE.csv the workers, FILE.<table>.csv the rest)",
     )
 
+    sync_help = "send this desktop's changes to central records and bring theirs back"
+    sync_cmd = add("sync", sync_help)
+    target_of_sync = sync_cmd.add_mutually_exclusive_group(required=True)
+    target_of_sync.add_argument(
+        "--central",
+        metavar="URL",
+        help="central records server, postgresql://user@host/db?sslmode=verify-full",
+    )
+    target_of_sync.add_argument(
+        "--folder",
+        type=Path,
+        metavar="DIR",
+        help="a folder shared with central records: each export as <uuid>.pdf + <uuid>.json",
+    )
+    sync_cmd.add_argument(
+        "--team",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also receive this team (an empty database names the team it is for); repeatable",
+    )
+    sync_cmd.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    central_cmd = add("central", "the central records server's schema")
+    central_actions = central_cmd.add_subparsers(
+        dest="central_action", metavar="ACTION", required=True
+    )
+    central_help = "create or upgrade the central records schema on a PostgreSQL server"
+    central_init = central_actions.add_parser(
+        "init", help=central_help, description=central_help, parents=[common]
+    )
+    central_init.add_argument(
+        "--central", required=True, metavar="URL", help="postgresql://user@host/db"
+    )
+
+    conflicts_help = "sync conflicts: list them, keep central's state or apply yours again"
+    conflicts_cmd = add("conflicts", conflicts_help, as_json)
+    conflicts_cmd.add_argument(
+        "--all", action="store_true", help="include the conflicts already settled"
+    )
+    settle = conflicts_cmd.add_mutually_exclusive_group()
+    settle.add_argument(
+        "--keep-central", type=_positive_int, metavar="ID", help="take central's allocation here"
+    )
+    settle.add_argument(
+        "--apply-mine",
+        type=_positive_int,
+        metavar="ID",
+        help="send this desktop's allocation to central again, as a new reassignment",
+    )
+
     bench_help = "measure speed at service scale, each figure beside its floor"
     bench_cmd = commands.add_parser("bench", help=bench_help, description=bench_help)
     bench_cmd.add_argument(
@@ -1077,6 +1128,119 @@ def _on_open_database(command: ReadCommand) -> Command:
     return run
 
 
+def _central_password(address: str) -> str | None:
+    """The central server's password from the OS password store, if one is kept there for
+    this address (the settings dialog puts it there). Without one, libpq's own sources apply
+    (PGPASSWORD, the password file)."""
+    import keyring
+    import keyring.errors
+
+    from caseload_desktop import APP_NAME
+
+    try:
+        return keyring.get_password(APP_NAME, address.strip())
+    except keyring.errors.KeyringError:
+        return None
+
+
+def cmd_sync(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    if args.folder is not None:
+        from caseload_desktop.sync import folder_target
+
+        delivered = folder_target.deliver_to_folder(db, args.folder)
+        if args.json:
+            _print_json(
+                {
+                    "pushed": delivered.written,
+                    "pulled": 0,
+                    "conflicts": 0,
+                    "already": delivered.already,
+                },
+                out,
+            )
+        else:
+            out.write(
+                f"Wrote {delivered.written} export(s) to {args.folder} "
+                f"({delivered.already} already there).\n"
+            )
+        return 0
+    from caseload_desktop.services import sync as sync_service
+
+    result = sync_service.sync_central(
+        db,
+        args.central,
+        password=_central_password(args.central),
+        teams=args.team,
+    )
+    if args.json:
+        _print_json(result.as_json(), out)
+        return 0
+    out.write(
+        f"Sent {result.pushed} change(s) to central records, brought back {result.pulled}."
+        + (
+            f" Published {result.baseline} case(s) as this desktop's baseline."
+            if result.baseline
+            else ""
+        )
+        + "\n"
+    )
+    if result.conflicts:
+        out.write(f"{result.conflicts} conflict(s) wait for you: see `{PROG} conflicts`.\n")
+    return 0
+
+
+def cmd_central(args: argparse.Namespace, out: TextIO) -> int:
+    from caseload_desktop.services import sync as sync_service
+    from caseload_desktop.sync.central import shown
+
+    before, after = sync_service.init_central(
+        args.central, password=_central_password(args.central)
+    )
+    where = shown(args.central)
+    if before == after:
+        out.write(f"Central records at {where} are up to date (schema revision {after}).\n")
+    elif before is None:
+        out.write(f"Created central records at {where} (schema revision {after}).\n")
+    else:
+        out.write(f"Upgraded central records at {where} from {before} to {after}.\n")
+    return 0
+
+
+def cmd_conflicts(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    from caseload_desktop.services import sync as sync_service
+
+    if args.keep_central is not None:
+        sync_service.keep_central(db, args.keep_central, actor=current_user())
+        out.write(
+            f"Conflict {args.keep_central} settled: central records' allocation kept. "
+            "Central hears of it at the next sync.\n"
+        )
+        return 0
+    if args.apply_mine is not None:
+        sync_service.apply_mine_again(db, args.apply_mine, actor=current_user())
+        out.write(
+            f"Conflict {args.apply_mine} settled: your allocation goes to central records "
+            "again at the next sync.\n"
+        )
+        return 0
+    rows = sync_service.conflicts(db, include_resolved=args.all)
+    if args.json:
+        _print_json([r.as_json() for r in rows], out)
+        return 0
+    if not rows:
+        out.write("No sync conflicts wait for you.\n")
+        return 0
+    for r in rows:
+        settled = "" if r.resolved_at is None else f" [settled: {r.resolution}]"
+        out.write(
+            f"{r.id}: {r.case_ref} {r.child}{settled}\n"
+            f"    yours:   {r.my_worker} from {r.my_effective} (by {r.my_by})\n"
+            f"    central: {r.central_worker} since {r.central_since} "
+            f"(by {r.central_by} at {r.central_at})\n"
+        )
+    return 0
+
+
 COMMANDS: dict[str, Command] = {
     "init": cmd_init,
     "migrate": cmd_migrate,
@@ -1091,6 +1255,9 @@ COMMANDS: dict[str, Command] = {
     "settings": _on_open_database(cmd_settings),
     "report": _on_open_database(cmd_report),
     "supervision": _on_open_database(cmd_supervision),
+    "sync": _on_open_database(cmd_sync),
+    "central": cmd_central,
+    "conflicts": _on_open_database(cmd_conflicts),
     "bench": cmd_bench,
 }
 

@@ -300,3 +300,56 @@ class SupervisionAddendum(Base):
     added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     added_by: Mapped[str] = mapped_column(sa.String(120))
     pdf_sha256: Mapped[str | None] = mapped_column(sa.String(64))  # the record with it
+
+
+class SyncPeer(Base):
+    """What this database knows of one central records store it syncs with.
+
+    ``central_id`` is the store's own id (read from it), so pointing the desktop at another store
+    starts afresh there; ``desktop_id`` is how that store knows this database. ``cursor`` is the
+    store's change sequence up to which changes have been pulled; ``baseline_at`` is when this
+    database's existing data was first published to it.
+    """
+
+    __tablename__ = "sync_peers"
+
+    central_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    desktop_id: Mapped[str] = mapped_column(sa.String(36))
+    cursor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    baseline_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_sync_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class SyncConflict(Base):
+    """A change of this desktop's that central records did not apply, because central's state
+    was not the one the change expected to replace. The manager keeps central's state or applies
+    theirs again; until then the case is left as this desktop has it.
+
+    ``central_state`` is refreshed on every pull while the conflict is open.
+    """
+
+    __tablename__ = "sync_conflicts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    central_id: Mapped[str] = mapped_column(sa.String(36))
+    central_conflict_id: Mapped[int]
+    event_uuid: Mapped[str | None] = mapped_column(sa.String(36))
+    case_ref: Mapped[str] = mapped_column(sa.String(40), index=True)
+    my_change: Mapped[dict[str, object]] = mapped_column(sa.JSON)
+    central_state: Mapped[dict[str, object]] = mapped_column(sa.JSON)
+    detected_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    resolution: Mapped[str | None] = mapped_column(sa.String(40))
+    resolved_by: Mapped[str | None] = mapped_column(sa.String(120))
+
+    __table_args__ = (sa.UniqueConstraint("central_id", "central_conflict_id"),)
+
+
+class FolderDelivery(Base):
+    """An export written to a shared folder (the folder target), so it is written only once."""
+
+    __tablename__ = "folder_deliveries"
+
+    event_uuid: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    folder: Mapped[str] = mapped_column(sa.String(1000), primary_key=True)
+    written_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
