@@ -7,6 +7,7 @@ every file a run leaves behind: a refusal must leave none, and a success no temp
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import sqlite3
@@ -51,6 +52,17 @@ def audit_rows(db: Path) -> int:
         return connection.execute("SELECT count(*) FROM audit_events").fetchone()[0]
 
 
+def exported_events(db: Path) -> list[dict[str, Any]]:
+    """The payloads of the outbox's ``summary.exported`` events, oldest first."""
+    with sqlite3.connect(db) as connection:
+        rows = connection.execute(
+            "SELECT schema_version, payload FROM outbox_events "
+            "WHERE kind = 'summary.exported' ORDER BY id"
+        ).fetchall()
+    assert all(version == 1 for version, _payload in rows)
+    return [json.loads(payload) for _version, payload in rows]
+
+
 # --- Writing the files ---------------------------------------------------------------------------
 
 
@@ -91,7 +103,38 @@ def test_json_gives_the_team_the_day_the_files_and_the_pdfs_sha256(
     }
     assert all(Path(p).is_file() for p in result["csv"])
     assert names(folder) == sorted(["team.pdf", *csv_names("team")])
-    assert audit_rows(demo_db_path) == audited  # a report changes nothing
+    # The export is recorded (the CSV files, then the PDF, each as soon as it is written),
+    # and changes nothing else.
+    assert audit_rows(demo_db_path) == audited + 2
+
+
+def test_each_file_written_is_audited_and_sent_to_central_records(
+    caseload: Caseload, folder: Path, demo_db_path: Path
+) -> None:
+    pdf, table = folder / "x.pdf", folder / "y.csv"
+    run = caseload("report", "summary", "--team", TEAM, "--out", pdf, "--csv", table)
+    assert (run.status, run.err) == (0, "")
+
+    files = [*(folder / name for name in csv_names("y")), pdf]
+    events = exported_events(demo_db_path)
+    assert [(e["file_name"], e["format"]) for e in events] == [
+        *((name, "csv") for name in csv_names("y")),
+        ("x.pdf", "pdf"),
+    ]
+    for path, event in zip(files, events, strict=True):
+        data = path.read_bytes()
+        assert event["sha256"] == hashlib.sha256(data).hexdigest()
+        assert base64.b64decode(event["content"]) == data
+        assert (event["scope"], event["team"], event["as_at"]) == ("team", TEAM, "2026-11-26")
+    with sqlite3.connect(demo_db_path) as connection:
+        reasons = [
+            reason
+            for (reason,) in connection.execute(
+                "SELECT reason FROM audit_events WHERE action = 'summary.exported' ORDER BY id"
+            )
+        ]
+    of_team = f"Exported the caseload summary of {TEAM} as at 26 Nov 2026"
+    assert reasons == [f"{of_team}: {', '.join(csv_names('y'))}", f"{of_team}: x.pdf"]
 
 
 def test_without_csv_only_the_pdf_is_written(caseload: Caseload, folder: Path) -> None:
@@ -133,6 +176,9 @@ def test_without_a_team_the_service_summary_is_written_with_a_teams_file(
     assert result["sha256"] == hashlib.sha256(pdf.read_bytes()).hexdigest()
     assert result["csv"] == [str(folder / n) for n in csv_names("service", service=True)]
     assert names(folder) == sorted(["service.pdf", *csv_names("service", service=True)])
+    events = exported_events(demo_db_path)
+    assert len(events) == len(csv_names("service", service=True)) + 1
+    assert {(e["scope"], e["team"]) for e in events} == {("service", None)}
     with sqlite3.connect(demo_db_path) as connection:
         teams = [name for (name,) in connection.execute("SELECT name FROM teams ORDER BY name")]
     pages = pdf_pages(pdf)
@@ -178,7 +224,7 @@ def test_a_missing_out_option_is_a_usage_error(caseload: Caseload, folder: Path)
 
 
 def test_a_pdf_in_a_missing_folder_is_refused_and_no_csv_is_left_behind(
-    caseload: Caseload, folder: Path, tmp_path: Path
+    caseload: Caseload, folder: Path, tmp_path: Path, demo_db_path: Path
 ) -> None:
     missing = tmp_path / "no-such-folder" / "x.pdf"
     run = caseload("report", "summary", "--team", TEAM, "--out", missing, "--csv", folder / "x.csv")
@@ -186,6 +232,7 @@ def test_a_pdf_in_a_missing_folder_is_refused_and_no_csv_is_left_behind(
     assert "no-such-folder" in run.err
     assert names(folder) == []  # the CSV files are not written when the PDF cannot be
     assert not missing.parent.exists()
+    assert exported_events(demo_db_path) == []  # nor is anything recorded
 
 
 def test_a_folder_as_the_pdf_is_refused_and_no_csv_is_left_behind(
