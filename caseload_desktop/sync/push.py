@@ -24,11 +24,13 @@ import collections
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -50,7 +52,7 @@ from caseload_desktop.sync.central import translate_errors
 
 log = logging.getLogger("caseload.sync")
 
-BATCH_SIZE = 500
+BATCH_SIZE = 2000
 ALLOCATION_KIND = "allocation.changed"  # services.reassignment.OUTBOX_KIND
 # Payload keys holding document bytes (base64): kept in their own tables, not in the event log.
 _DOCUMENT_KEYS = ("pdf", "content")
@@ -245,52 +247,67 @@ def _touch_desktop(engine: sa.Engine, desktop_id: str) -> None:
 def _push_batch(
     engine: sa.Engine, desktop_id: str, batch: Sequence[_Event], fault: FaultHook | None
 ) -> collections.Counter[str]:
-    """One central transaction: record the batch's events, apply the new ones, commit."""
+    """One central transaction: record the batch's events, apply the new ones, commit.
+
+    The events arrive by COPY into a temporary table and move into ``received_events`` with
+    one ``INSERT ... SELECT ... ON CONFLICT (uuid) DO NOTHING RETURNING uuid``: the new ones
+    are exactly those it returns."""
     now = now_utc()
     counts = collections.Counter[str]()
     with engine.begin() as conn:
         # Central's writers take this lock (its trigger does too), so the change sequence is
         # handed out in commit order and a pull never misses a row.
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(cs.SEQ_LOCK_KEY)))
-        inserted = conn.execute(
-            pg_insert(cs.received_events)
-            .values(
-                [
-                    {
-                        "uuid": e.uuid,
-                        "desktop_id": desktop_id,
-                        "kind": e.kind,
-                        "schema_version": e.schema_version,
-                        "payload": _without_documents(e.payload),
-                        "created_at": e.created_at,
-                        "received_at": now,
-                        "outcome": APPLIED,
-                    }
-                    for e in batch
-                ]
-            )
-            .on_conflict_do_nothing(index_elements=["uuid"])
-            .returning(cs.received_events.c.uuid)
+        cursor = _raw(conn).cursor()
+        cursor.execute(
+            "CREATE TEMPORARY TABLE incoming_events (uuid varchar(36), kind varchar(60), "
+            "schema_version int, payload jsonb, created_at timestamptz) ON COMMIT DROP"
         )
-        new_uuids = set(inserted.scalars())
+        with cursor.copy(
+            "COPY incoming_events (uuid, kind, schema_version, payload, created_at) FROM STDIN"
+        ) as copy:
+            for e in batch:
+                copy.write_row(
+                    (
+                        e.uuid,
+                        e.kind,
+                        e.schema_version,
+                        json.dumps(_without_documents(e.payload)),
+                        e.created_at,
+                    )
+                )
+        cursor.execute(
+            "INSERT INTO received_events (uuid, desktop_id, kind, schema_version, payload, "
+            "created_at, received_at, outcome) SELECT uuid, %s, kind, schema_version, payload, "
+            "created_at, %s, %s FROM incoming_events ON CONFLICT (uuid) DO NOTHING "
+            "RETURNING uuid",
+            (desktop_id, now, APPLIED),
+        )
+        new_uuids = {row[0] for row in cursor.fetchall()}
         new = [e for e in batch if e.uuid in new_uuids]
         counts["new"] = len(new)
         counts["already_received"] = len(batch) - len(new)
         outcomes = _apply(conn, desktop_id, new, now, fault)
         exceptions = [
-            {"b_uuid": event_uuid, "outcome": o.outcome, "detail": o.detail[:1000]}
+            (o.outcome, o.detail[:1000], event_uuid)
             for event_uuid, o in outcomes.items()
             if o.outcome != APPLIED or o.detail
         ]
         if exceptions:
-            conn.execute(
-                sa.update(cs.received_events)
-                .where(cs.received_events.c.uuid == sa.bindparam("b_uuid"))
-                .values(outcome=sa.bindparam("outcome"), detail=sa.bindparam("detail")),
+            cursor.executemany(
+                "UPDATE received_events SET outcome = %s, detail = %s WHERE uuid = %s",
                 exceptions,
             )
         counts.update(o.outcome for o in outcomes.values())
     return counts
+
+
+def _raw(conn: sa.Connection) -> psycopg.Connection[Any]:
+    """The psycopg connection under a SQLAlchemy one (same transaction), for COPY and
+    array parameters on the hot path."""
+    driver = conn.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    return driver
 
 
 def _without_documents(payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -354,44 +371,53 @@ def _date(value: object) -> dt.date | None:
     return None if value in (None, "") else dt.date.fromisoformat(str(value))
 
 
+_CURRENT_SQL = """
+    SELECT c.case_ref, c.id, c.team_id, a.id, w.staff_id, a.started_on, a.created_by,
+           a.created_at
+    FROM cases c
+    LEFT JOIN allocations a ON a.case_id = c.id AND a.ended_on IS NULL
+    LEFT JOIN workers w ON w.id = a.worker_id
+    WHERE c.case_ref = ANY(%s::varchar[])
+"""
+# No FOR UPDATE: the batch holds the change sequence's exclusive advisory lock from its first
+# statement, and every writer of these tables takes it (their trigger does), so nothing else
+# changes an allocation until this batch commits.
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Current:
+    case_ref: str
+    case_id: int
+    team_id: int
+    allocation_id: int | None
+    staff_id: str | None
+    started_on: dt.date | None
+    created_by: str | None
+    created_at: dt.datetime | None
+
+
 def _apply_allocations(
     conn: sa.Connection, desktop_id: str, events: Sequence[_Event], now: dt.datetime
 ) -> dict[str, _Outcome]:
-    """One round of allocation changes (distinct cases): read every case's current allocation
-    (locking the cases), decide each, and write the endings, the new allocations and the
-    conflicts as three set-wide statements."""
+    """One round of allocation changes (distinct cases): read every case's current allocation,
+    decide each, then end the replaced allocations with one UPDATE over
+    arrays, and COPY the new allocations and the conflicts in."""
+    cursor = _raw(conn).cursor()
     refs = [str(e.payload["case_ref"]) for e in events]
-    c, a, w = cs.cases, cs.allocations, cs.workers
-    current = {
-        row.case_ref: row
-        for row in conn.execute(
-            sa.select(
-                c.c.case_ref,
-                c.c.id.label("case_id"),
-                c.c.team_id,
-                a.c.id.label("allocation_id"),
-                w.c.staff_id,
-                a.c.started_on,
-                a.c.created_by,
-                a.c.created_at,
-            )
-            .select_from(
-                c.outerjoin(a, sa.and_(a.c.case_id == c.c.id, a.c.ended_on.is_(None))).outerjoin(
-                    w, w.c.id == a.c.worker_id
-                )
-            )
-            .where(c.c.case_ref.in_(refs))
-            .with_for_update(of=c)
-        )
-    }
-    wanted_staff = {str(e.payload["to_staff_id"]) for e in events if e.payload.get("to_staff_id")}
-    worker_ids = dict(
-        conn.execute(sa.select(w.c.staff_id, w.c.id).where(w.c.staff_id.in_(wanted_staff))).all()
+    cursor.execute(_CURRENT_SQL, (refs,))
+    current = {row[0]: _Current(*row) for row in cursor.fetchall()}
+    wanted_staff = list(
+        {str(e.payload["to_staff_id"]) for e in events if e.payload.get("to_staff_id")}
     )
+    cursor.execute(
+        "SELECT staff_id, id FROM workers WHERE staff_id = ANY(%s::varchar[])", (wanted_staff,)
+    )
+    worker_ids: dict[str, int] = dict(cursor.fetchall())
     outcomes: dict[str, _Outcome] = {}
-    endings: list[dict[str, Any]] = []
-    starts: list[dict[str, Any]] = []
-    conflict_rows: list[dict[str, Any]] = []
+    ended_ids: list[int] = []
+    ended_on: list[dt.date | None] = []
+    starts: list[tuple[Any, ...]] = []
+    conflict_rows: list[tuple[Any, ...]] = []
     for event in events:
         p = event.payload
         ref = str(p["case_ref"])
@@ -410,49 +436,59 @@ def _apply_allocations(
         holds = (row.staff_id, row.started_on)
         if holds == (expected.get("staff_id"), _date(expected.get("started_on"))):
             if row.allocation_id is not None:
-                endings.append({"b_id": row.allocation_id, "b_ended": effective})
+                ended_ids.append(row.allocation_id)
+                ended_on.append(effective)
             starts.append(
-                {
-                    "case_id": row.case_id,
-                    "worker_id": None if to_staff is None else worker_ids[to_staff],
-                    "started_on": effective,
-                    "ended_on": None,
-                    "reason_code": p.get("reason_code"),
-                    "reason_text": str(p.get("reason_text") or ""),
-                    "created_by": str(p.get("actor") or ""),
-                    "created_at": event.created_at,
-                    "event_uuid": event.uuid,
-                }
+                (
+                    row.case_id,
+                    None if to_staff is None else worker_ids[to_staff],
+                    effective,
+                    p.get("reason_code"),
+                    str(p.get("reason_text") or ""),
+                    str(p.get("actor") or ""),
+                    event.created_at,
+                    event.uuid,
+                )
             )
             outcomes[event.uuid] = _Outcome(APPLIED)
         elif holds == (to_staff, effective):
             outcomes[event.uuid] = _Outcome(ALREADY, "central already had this allocation")
         else:
             conflict_rows.append(
-                {
-                    "event_uuid": event.uuid,
-                    "desktop_id": desktop_id,
-                    "case_ref": ref,
-                    "team_id": row.team_id,
-                    "my_change": _without_documents(p),
-                    "central_state": allocation_state(row),
-                    "created_at": now,
-                }
+                (
+                    event.uuid,
+                    desktop_id,
+                    ref,
+                    row.team_id,
+                    json.dumps(_without_documents(p)),
+                    json.dumps(allocation_state(row)),
+                    now,
+                )
             )
             outcomes[event.uuid] = _Outcome(
                 CONFLICT, f"central's allocation of {ref} was not the one this change replaces"
             )
-    if endings:
-        conn.execute(
-            sa.update(a)
-            .where(a.c.id == sa.bindparam("b_id"), a.c.ended_on.is_(None))
-            .values(ended_on=sa.bindparam("b_ended")),
-            endings,
+    if ended_ids:
+        cursor.execute(
+            "UPDATE allocations SET ended_on = v.ended_on "
+            "FROM unnest(%s::bigint[], %s::date[]) AS v(id, ended_on) "
+            "WHERE allocations.id = v.id AND allocations.ended_on IS NULL",
+            (ended_ids, ended_on),
         )
     if starts:
-        conn.execute(sa.insert(a), starts)
+        with cursor.copy(
+            "COPY allocations (case_id, worker_id, started_on, reason_code, reason_text, "
+            "created_by, created_at, event_uuid) FROM STDIN"
+        ) as copy:
+            for start in starts:
+                copy.write_row(start)
     if conflict_rows:
-        conn.execute(sa.insert(cs.conflicts), conflict_rows)
+        with cursor.copy(
+            "COPY conflicts (event_uuid, desktop_id, case_ref, team_id, my_change, "
+            "central_state, created_at) FROM STDIN"
+        ) as copy:
+            for conflict_row in conflict_rows:
+                copy.write_row(conflict_row)
     return outcomes
 
 

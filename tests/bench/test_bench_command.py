@@ -83,3 +83,16 @@ def test_bench_supervision_times_a_40_and_a_120_case_record(tmp_path: Path) -> N
     ]
     assert [f["target_seconds"] for f in figures] == [0.5, 1.5]
     assert all(f["ours_median_s"] > 0 and f["floor_median_s"] > 0 for f in figures)
+
+
+def test_bench_sync_pushes_to_a_real_postgresql_beside_the_copy_floor(tmp_path: Path) -> None:
+    out = io.StringIO()
+    target = tmp_path / "bench.json"
+    argv = ["bench", "sync", "--cases", "200", "--team-size", "60", "--repeat", "1"]
+    status = cli.main([*argv, "--json", str(target)], out=out)
+    assert status == 0, out.getvalue()
+    [figure] = json.loads(target.read_text(encoding="utf-8"))["figures"]
+    assert figure["figure"].startswith("push ") and figure["figure"].endswith(" events")
+    assert int(figure["figure"].split()[1].replace(",", "")) > 0
+    assert figure["ours_median_s"] > 0 and figure["floor_median_s"] > 0
+    assert figure["target_ratio"] == 3.0
