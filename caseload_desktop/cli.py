@@ -38,7 +38,14 @@ from caseload_desktop.services import (
 from caseload_desktop.services import settings as settings_service
 from caseload_desktop.services.identity import current_user
 from caseload_desktop.store import demo, queries
-from caseload_desktop.store.engine import Database, create_database, open_database
+from caseload_desktop.store.engine import (
+    Database,
+    Encrypted,
+    MigrationReport,
+    Passphrase,
+    create_database,
+    open_database,
+)
 
 PROG = "caseload"
 LIST_AT_MOST = 15  # case refs named in one line of prose; --json lists them all
@@ -91,10 +98,20 @@ def build_parser() -> argparse.ArgumentParser:
         inherited: list[_ArgumentParser] = [common, *parents]
         return commands.add_parser(name, help=help_, description=help_, parents=inherited)
 
-    add("init", "create a new, empty team database")
+    init_cmd = add("init", "create a new, empty team database")
+    init_cmd.add_argument(
+        "--encrypt",
+        action="store_true",
+        help=f"encrypt it (SQLCipher): passphrase from ${PASSPHRASE_VARIABLE}, or asked",
+    )
     add("migrate", "upgrade a team database to this version's schema (after a backup)")
     demo_cmd = add("demo", "create a database holding a fictional demo service")
     demo_cmd.add_argument("--seed", type=_positive_int, default=1, help="random seed (default 1)")
+    demo_cmd.add_argument(
+        "--encrypt",
+        action="store_true",
+        help=f"encrypt it (SQLCipher): passphrase from ${PASSPHRASE_VARIABLE}, or asked",
+    )
     demo_cmd.add_argument(
         "--cases",
         type=_positive_int,
@@ -234,6 +251,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write the tables as CSV (FILE.csv the workers, FILE.<table>.csv the rest)",
     )
 
+    add("encrypt", "encrypt a plain team database in place (after an encrypted backup)")
+    passphrase_cmd = add("passphrase", "an encrypted database's passphrase")
+    passphrase_actions = passphrase_cmd.add_subparsers(
+        dest="passphrase_action", metavar="ACTION", required=True
+    )
+    change_help = (
+        f"change it: the old from ${PASSPHRASE_VARIABLE}, the new from "
+        f"${NEW_PASSPHRASE_VARIABLE}, or asked"
+    )
+    passphrase_actions.add_parser(
+        "change", help=change_help, description=change_help, parents=[common]
+    )
+
     sync_help = "send this desktop's changes to central records and bring theirs back"
     sync_cmd = add("sync", sync_help)
     target_of_sync = sync_cmd.add_mutually_exclusive_group(required=True)
@@ -354,8 +384,47 @@ def _database_path(args: argparse.Namespace) -> Path:
     return path.expanduser() if path is not None else locations.default_database_path()
 
 
+PASSPHRASE_VARIABLE = "CASELOAD_PASSPHRASE"
+NEW_PASSPHRASE_VARIABLE = "CASELOAD_NEW_PASSPHRASE"
+
+
+def _ask(variable: str, prompt: str, *, confirm: bool = False) -> Passphrase:
+    """A passphrase from ``variable``, else asked at the terminal (twice with ``confirm``);
+    without a terminal, a clear error instead of waiting for input that cannot come."""
+    value = os.environ.get(variable)
+    if value:
+        return Passphrase(value)
+    if not sys.stdin.isatty():
+        raise BadInput(f"{prompt.rstrip(': ')}: set {variable} (there is no terminal to ask at).")
+    import getpass
+
+    first = getpass.getpass(prompt)
+    if confirm and getpass.getpass("Again, to be sure: ") != first:
+        raise BadInput("The two passphrases differ; nothing was changed.")
+    return Passphrase(first)
+
+
+def _open_with_key(path: Path) -> tuple[Database, MigrationReport]:
+    """Open ``path``; an encrypted one with CASELOAD_PASSPHRASE or a passphrase asked for."""
+    env = os.environ.get(PASSPHRASE_VARIABLE)
+    key = Passphrase(env) if env else None
+    try:
+        return open_database(path, key=key)
+    except Encrypted:
+        if key is not None or not sys.stdin.isatty():
+            raise  # its message says to set CASELOAD_PASSPHRASE
+    return open_database(path, key=_ask(PASSPHRASE_VARIABLE, f"Passphrase for {path}: "))
+
+
+def _new_key(args: argparse.Namespace) -> Passphrase | None:
+    """The passphrase of a database being created with --encrypt (else None)."""
+    if not getattr(args, "encrypt", False):
+        return None
+    return _ask(PASSPHRASE_VARIABLE, "Passphrase for the new database: ", confirm=True)
+
+
 def _open(args: argparse.Namespace) -> Database:
-    db, _report = open_database(_database_path(args))
+    db, _report = _open_with_key(_database_path(args))
     return db
 
 
@@ -374,14 +443,15 @@ def _team_id(db: Database, name: str | None) -> tuple[int | None, str | None]:
 
 def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
     path = _database_path(args)
-    db = create_database(path)
+    db = create_database(path, _new_key(args))
     db.close()
-    out.write(f"Created an empty team database at {path} (schema revision {db.revision}).\n")
+    how = "an encrypted" if db.encrypted else "an empty"
+    out.write(f"Created {how} team database at {path} (schema revision {db.revision}).\n")
     return 0
 
 
 def cmd_migrate(args: argparse.Namespace, out: TextIO) -> int:
-    db, report = open_database(_database_path(args))
+    db, report = _open_with_key(_database_path(args))
     db.close()
     if not report.changed:
         out.write(f"{db.path} is up to date (schema revision {report.to_revision}).\n")
@@ -399,7 +469,12 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     path = _database_path(args)
     today = clock.today()
     summary = demo.create_demo_database(
-        path, seed=args.seed, cases=args.cases, today=today, team_size=args.team_size
+        path,
+        seed=args.seed,
+        cases=args.cases,
+        today=today,
+        team_size=args.team_size,
+        key=_new_key(args),
     )
     out.write(
         f"Created a demo service at {path}: {summary.teams} teams, {summary.workers} workers "
@@ -1275,6 +1350,37 @@ def cmd_conflicts(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_encrypt(args: argparse.Namespace, out: TextIO) -> int:
+    from caseload_desktop.store import encryption
+
+    path = _database_path(args)
+    if path.is_file() and encryption.is_encrypted(path):
+        raise BadInput(f"{path} is already encrypted (or is not a database); nothing was changed.")
+    key = _ask(PASSPHRASE_VARIABLE, f"New passphrase for {path}: ", confirm=True)
+    backup = encryption.encrypt_in_place(path, key)
+    out.write(
+        f"Encrypted {path}. An encrypted copy is kept at {backup}. Older backups beside it "
+        "are not encrypted: delete them once you have checked the database opens.\n"
+    )
+    return 0
+
+
+def cmd_passphrase(args: argparse.Namespace, out: TextIO) -> int:
+    from caseload_desktop.store import encryption
+    from caseload_desktop.store.engine import inspect_file
+
+    path = _database_path(args)
+    old = _ask(PASSPHRASE_VARIABLE, f"Current passphrase for {path}: ")
+    inspect_file(path, old)  # a wrong passphrase fails before the new one is asked for
+    new = _ask(NEW_PASSPHRASE_VARIABLE, "New passphrase: ", confirm=True)
+    encryption.change_passphrase(path, old, new)
+    out.write(
+        f"Changed the passphrase of {path}; the old one no longer opens it (backups made "
+        "before keep the old one).\n"
+    )
+    return 0
+
+
 COMMANDS: dict[str, Command] = {
     "init": cmd_init,
     "migrate": cmd_migrate,
@@ -1289,6 +1395,8 @@ COMMANDS: dict[str, Command] = {
     "settings": _on_open_database(cmd_settings),
     "report": _on_open_database(cmd_report),
     "supervision": _on_open_database(cmd_supervision),
+    "encrypt": cmd_encrypt,
+    "passphrase": cmd_passphrase,
     "sync": _on_open_database(cmd_sync),
     "central": cmd_central,
     "conflicts": _on_open_database(cmd_conflicts),

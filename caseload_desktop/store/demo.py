@@ -34,7 +34,7 @@ from caseload_desktop.domain.practice import DEFAULT_RULES
 from caseload_desktop.domain.reasons import ChangeReason
 from caseload_desktop.domain.timescales import add_working_days
 from caseload_desktop.errors import BadInput, Cancelled
-from caseload_desktop.store.engine import create_database, remove_database_files
+from caseload_desktop.store.engine import Passphrase, create_database, remove_database_files
 from caseload_desktop.store.models import (
     Allocation,
     AuditEvent,
@@ -877,10 +877,12 @@ def create_demo_database(
     today: dt.date,
     team_size: int = DEFAULT_TEAM_SIZE,
     progress: Callable[[int, int], bool] | None = None,
+    key: Passphrase | None = None,
 ) -> DemoSummary:
-    """Create a new database at ``path`` holding the demo service, or leave nothing behind."""
+    """Create a new database at ``path`` holding the demo service (encrypted with ``key`` if
+    given), or leave nothing behind."""
     plan_teams(cases, team_size)  # refuse a bad size before creating anything
-    db = create_database(path)
+    db = create_database(path, key)
     try:
         with db.write() as session:
             return generate_demo(

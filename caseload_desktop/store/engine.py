@@ -86,6 +86,81 @@ class FileState:
 
     path: Path
     revision: str | None  # None: an empty SQLite database (no tables yet)
+    encrypted: bool = False
+
+
+# --- Encryption (SQLCipher) ----------------------------------------------------------------
+
+
+class Encrypted(NotADatabase):
+    """The file is not a plain SQLite database: it is encrypted (or not a database at all), and
+    no passphrase was given."""
+
+
+class WrongPassphrase(BadInput):
+    """SQLCipher could not read the file with the passphrase given ("file is not a database")."""
+
+
+class Passphrase:
+    """A database passphrase. Its repr and str never show it, so it cannot reach a log, a crash
+    report or an error message by accident; ``pragma`` quotes it safely for SQLCipher's
+    ``PRAGMA key``, which takes no bound parameters."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        if not value:
+            raise BadInput("The passphrase is empty.")
+        if "\x00" in value:
+            raise BadInput("A passphrase cannot contain a NUL character.")
+        self._value = value
+
+    def __repr__(self) -> str:
+        return "Passphrase(***)"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Passphrase) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(("Passphrase", self._value))
+
+    def reveal(self) -> str:
+        return self._value
+
+    def pragma(self, name: str = "key") -> str:
+        """``PRAGMA key = '...'`` with the passphrase as an SQL string literal (quotes doubled),
+        never interpolated unescaped."""
+        if name not in ("key", "rekey"):
+            raise ValueError(name)
+        return f"PRAGMA {name} = '" + self._value.replace("'", "''") + "'"
+
+
+def cipher_module() -> Any:
+    """SQLCipher's DB-API module (``sqlcipher3``), imported when first needed."""
+    try:
+        import sqlcipher3.dbapi2
+    except ImportError:  # pragma: no cover - a dependency of the package
+        raise CaseloadError(
+            "Encrypted databases need the sqlcipher3 package; reinstall Caseload Desktop."
+        ) from None
+    return sqlcipher3.dbapi2
+
+
+def connect_raw(target: str | Path, key: Passphrase | None, *, uri: bool = False) -> Any:
+    """A DB-API connection: plain ``sqlite3``, or SQLCipher keyed with ``key``. The key is the
+    first statement on the connection, as SQLCipher requires."""
+    if key is None:
+        return sqlite3.connect(target, uri=uri)
+    conn = cipher_module().connect(str(target), uri=uri)
+    conn.execute("PRAGMA cipher_log_level = NONE")  # a wrong key is our error, not stderr noise
+    conn.execute(key.pragma())
+    return conn
+
+
+def _is_not_a_database(exc: BaseException) -> bool:
+    return "file is not a database" in str(exc).lower()
 
 
 def _read_only_uri(path: Path, *, immutable: bool = False) -> str:
@@ -97,10 +172,12 @@ def _wal_file(path: Path) -> Path:
     return path.with_name(path.name + "-wal")
 
 
-def inspect_file(path: Path) -> FileState:
+def inspect_file(path: Path, key: Passphrase | None = None) -> FileState:
     """Check that ``path`` is a Caseload Desktop database this version can open.
 
-    Reads only: a file that fails any check is left exactly as it was.
+    A file that is not plain SQLite is read with ``key`` as an SQLCipher database: without a
+    key that is ``Encrypted``, with the wrong one ``WrongPassphrase``. Reads only: a file that
+    fails any check is left exactly as it was.
     """
     if not path.exists():
         raise NotFound(f"No database at {path}.")
@@ -115,15 +192,25 @@ def inspect_file(path: Path) -> FileState:
         raise BadInput(f"Cannot read {path}: {exc.strerror or exc}.") from None
     if not header:
         raise NotADatabase(f"{path} is empty (0 bytes): it is not a Caseload Desktop database.")
-    if header != SQLITE_HEADER:
+    encrypted = header != SQLITE_HEADER
+    if encrypted and path.stat().st_size % 512:
+        # SQLCipher files are whole pages (512 bytes to 64 KiB each): this is something else.
         raise NotADatabase(f"{path} is not a Caseload Desktop database (not an SQLite file).")
+    if encrypted and key is None:
+        raise Encrypted(
+            f"{path} is not an SQLite file as it stands: it is encrypted, or not a Caseload "
+            "Desktop database at all. If it is encrypted, give its passphrase "
+            "(CASELOAD_PASSPHRASE, or at the prompt)."
+        )
     # A read-only connection to a WAL database creates -wal and -shm files that it cannot
     # remove. With no -wal file, every commit is in the main file (the last connection
     # checkpointed it), so read it as immutable and create nothing beside it. With a -wal file
     # (open elsewhere, or a crash), read normally so its commits are seen.
     immutable = not _wal_file(path).exists()
     try:
-        conn = sqlite3.connect(_read_only_uri(path, immutable=immutable), uri=True)
+        conn = connect_raw(
+            _read_only_uri(path, immutable=immutable), key if encrypted else None, uri=True
+        )
         try:
             tables = {
                 row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
@@ -140,6 +227,17 @@ def inspect_file(path: Path) -> FileState:
         raise NotADatabase(f"{path} is damaged or not a database ({exc}).") from None
     except sqlite3.DatabaseError as exc:
         raise NotADatabase(f"{path} is damaged or not a database ({exc}).") from None
+    except Exception as exc:  # SQLCipher's own DatabaseError class
+        if not encrypted or not isinstance(exc, cipher_module().DatabaseError):
+            raise
+        if _is_lock_error(exc):
+            raise _busy(path) from None
+        if _is_not_a_database(exc):
+            raise WrongPassphrase(
+                f"The passphrase for {path} is wrong (or the file is not a Caseload Desktop "
+                "database). Nothing was changed."
+            ) from None
+        raise NotADatabase(f"{path} is damaged or not a database ({exc}).") from None
     if revision is None and tables - {"alembic_version"}:
         raise NotADatabase(
             f"{path} is an SQLite database but not a Caseload Desktop one "
@@ -151,20 +249,26 @@ def inspect_file(path: Path) -> FileState:
             f"{revision}, this version knows up to {head_revision()}). Update the app to open it; "
             "the file has not been changed."
         )
-    return FileState(path=path, revision=revision)
+    return FileState(path=path, revision=revision, encrypted=encrypted)
 
 
 # --- Engines -------------------------------------------------------------------------------
 
 
-def make_engine(path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> sa.Engine:
-    """An engine on the SQLite file ``path`` with the project's pragmas and BEGIN handling."""
+def make_engine(
+    path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, key: Passphrase | None = None
+) -> sa.Engine:
+    """An engine on the SQLite file ``path`` with the project's pragmas and BEGIN handling;
+    with ``key``, through SQLCipher (the key is each connection's first statement; the URL
+    never holds it)."""
+    options: dict[str, Any] = {} if key is None else {"module": cipher_module()}
     engine = sa.create_engine(
         sa.URL.create("sqlite+pysqlite", database=str(path)),
         connect_args={"timeout": busy_timeout},
         # Errors never quote bound values: they hold children's names and dates of birth,
         # and error text reaches stderr and crash.log (RELIABILITY.md, fault 9).
         hide_parameters=True,
+        **options,
     )
 
     @event.listens_for(engine, "connect")
@@ -173,6 +277,9 @@ def make_engine(path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> sa
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
+            if key is not None:
+                cursor.execute("PRAGMA cipher_log_level = NONE")
+                cursor.execute(key.pragma())
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             cursor.execute("PRAGMA journal_mode = WAL")
@@ -208,6 +315,11 @@ class Database:
     path: Path
     engine: sa.Engine
     revision: str
+    key: Passphrase | None = dataclasses.field(default=None, repr=False, compare=False)
+
+    @property
+    def encrypted(self) -> bool:
+        return self.key is not None
 
     def __post_init__(self) -> None:
         self._reader = sessionmaker(bind=self.engine, expire_on_commit=False)
@@ -273,17 +385,18 @@ def _translate_lock_errors(path: Path) -> Iterator[None]:
 # --- Backups and migrations ----------------------------------------------------------------
 
 
-def backup_database(source: Path, target: Path) -> Path:
+def backup_database(source: Path, target: Path, key: Passphrase | None = None) -> Path:
     """Copy ``source`` to ``target`` with SQLite's online backup API (safe while it is open).
 
-    Written under a temporary name and renamed, so the backup appears whole or not at all.
+    An encrypted source (``key``) makes a backup encrypted with the same key. Written under a
+    temporary name and renamed, so the backup appears whole or not at all.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     try:
-        src = sqlite3.connect(_read_only_uri(source), uri=True)
+        src = connect_raw(_read_only_uri(source), key, uri=True)
         try:
-            dst = sqlite3.connect(partial)
+            dst = connect_raw(partial, key)
             try:
                 src.backup(dst)
             finally:
@@ -293,8 +406,12 @@ def backup_database(source: Path, target: Path) -> Path:
         with partial.open("rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(partial, target)
-    except (OSError, sqlite3.Error) as exc:
+    except Exception as exc:  # OSError, sqlite3.Error or SQLCipher's errors
         partial.unlink(missing_ok=True)
+        if not isinstance(exc, OSError | sqlite3.Error) and not (
+            key is not None and isinstance(exc, cipher_module().Error)
+        ):
+            raise
         raise CaseloadError(
             f"Could not back up {source} to {target.parent} ({exc}); nothing was changed."
         ) from None
@@ -305,10 +422,10 @@ def backups_dir(db_path: Path) -> Path:
     return db_path.parent / "backups"
 
 
-def _backup_before_migration(path: Path, revision: str) -> Path:
+def _backup_before_migration(path: Path, revision: str, key: Passphrase | None) -> Path:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = backups_dir(path) / f"{path.stem}-before-migration-{revision}-{stamp}{path.suffix}"
-    return backup_database(path, target)
+    return backup_database(path, target, key)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -349,8 +466,13 @@ def open_database(
     *,
     create: bool = False,
     busy_timeout: float | None = None,
+    key: Passphrase | None = None,
 ) -> tuple[Database, MigrationReport]:
     """Open (or with ``create``, create) the team database at ``path``, migrated to head.
+
+    ``key`` opens an encrypted database, or encrypts a new one; a plain existing database
+    opens as it is (``caseload encrypt`` converts it). A wrong key is ``WrongPassphrase``, a
+    missing one ``Encrypted``: a file SQLCipher cannot read is never written to.
 
     A database at an older revision is backed up to ``backups/`` beside it first. Raises
     ``NotFound``, ``NotADatabase``, ``NewerSchema`` or ``DatabaseBusy`` with a message for the
@@ -361,7 +483,7 @@ def open_database(
         busy_timeout = DEFAULT_BUSY_TIMEOUT
     path = Path(path).expanduser()
     if _exists(path):
-        state = inspect_file(path)
+        state = inspect_file(path, key)
         if state.revision is None:
             # An empty SQLite file is somebody else's until proven ours: never write into it.
             raise NotADatabase(
@@ -373,17 +495,18 @@ def open_database(
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise BadInput(f"Cannot create a database at {path}: {exc.strerror or exc}.") from None
-        state = FileState(path=path, revision=None)
+        state = FileState(path=path, revision=None, encrypted=key is not None)
     else:
         raise NotFound(f"No database at {path}. Create one with: caseload init --db {path}")
 
     head = head_revision()
     created = not path.exists()
+    use_key = key if state.encrypted else None
     backup = None
     if state.revision is not None and state.revision != head:
-        backup = _backup_before_migration(path, state.revision)
+        backup = _backup_before_migration(path, state.revision, use_key)
         log.info("backed up %s to %s before migrating", path, backup)
-    engine = make_engine(path, busy_timeout=busy_timeout)
+    engine = make_engine(path, busy_timeout=busy_timeout, key=use_key)
     try:
         with _translate_lock_errors(path):
             if state.revision != head:
@@ -409,7 +532,7 @@ def open_database(
                 leftover.unlink(missing_ok=True)
         raise
     report = MigrationReport(from_revision=state.revision, to_revision=head, backup=backup)
-    return Database(path=path, engine=engine, revision=head), report
+    return Database(path=path, engine=engine, revision=head, key=use_key), report
 
 
 def remove_database_files(path: Path) -> None:
@@ -418,12 +541,13 @@ def remove_database_files(path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def create_database(path: Path | str) -> Database:
-    """A new, empty database at head. Refuses to touch an existing file."""
+def create_database(path: Path | str, key: Passphrase | None = None) -> Database:
+    """A new, empty database at head (encrypted with ``key`` if given). Refuses to touch an
+    existing file."""
     path = Path(path).expanduser()
     if _exists(path) and path.is_dir():
         raise BadInput(f"{path} is a folder; name a database file inside it.")
     if path.exists():
         raise BadInput(f"{path} already exists; choose another name or open it instead.")
-    db, _ = open_database(path, create=True)
+    db, _ = open_database(path, create=True, key=key)
     return db
