@@ -251,6 +251,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write the tables as CSV (FILE.csv the workers, FILE.<table>.csv the rest)",
     )
 
+    backup_cmd = add(
+        "backup", "back up the database now (SQLite's online backup, kept in backups/)"
+    )
+    backup_cmd.add_argument(
+        "--out", type=Path, metavar="FILE", help="write the backup here instead"
+    )
+    restore_cmd = add("restore", "put a backup back (the file it replaces is kept in backups/)")
+    restore_cmd.add_argument("backup", type=Path, metavar="FILE", help="the backup to restore")
+    add(
+        "verify",
+        "full integrity check, and the SHA-256 of every stored document",
+        as_json,
+    )
+    add("backups", "the database's backups, newest first", as_json)
     add("encrypt", "encrypt a plain team database in place (after an encrypted backup)")
     passphrase_cmd = add("passphrase", "an encrypted database's passphrase")
     passphrase_actions = passphrase_cmd.add_subparsers(
@@ -313,6 +327,32 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         metavar="ID",
         help="send this desktop's allocation to central again, as a new reassignment",
+    )
+
+    import_help = "import the staff list or the cases from a CSV or Excel extract, all or nothing"
+    import_cmd = add("import", import_help, as_json)
+    import_cmd.add_argument("kind", choices=["workers", "cases"], help="what the file holds")
+    import_cmd.add_argument("file", type=Path, metavar="FILE", help="a .csv or .xlsx file")
+    import_cmd.add_argument(
+        "--mapping",
+        metavar="NAME",
+        help="how to read its columns: template (default), annex-a, a mapping you saved, or "
+        "a mapping's JSON file",
+    )
+    import_cmd.add_argument(
+        "--column",
+        action="append",
+        default=[],
+        metavar="FIELD=HEADER",
+        help="read FIELD from the column headed HEADER (repeatable)",
+    )
+    import_cmd.add_argument(
+        "--save-mapping",
+        metavar="NAME",
+        help="keep the mapping (with any --column) as NAME once the file reads cleanly",
+    )
+    import_cmd.add_argument(
+        "--dry-run", action="store_true", help="check the file and say what would change"
     )
 
     bench_help = "measure speed at service scale, each figure beside its floor"
@@ -1350,6 +1390,88 @@ def cmd_conflicts(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_backup(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    from caseload_desktop.store import backups
+
+    target = backups.backup_now(db, args.out.expanduser() if args.out else None)
+    if args.out is None:
+        backups.rotate(db.path, backups.stored_keep(db))
+    how = "encrypted with the database's passphrase" if db.encrypted else "not encrypted"
+    out.write(f"Backed up {db.path} to {target} ({how}).\n")
+    return 0
+
+
+def cmd_backups(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    from caseload_desktop.store import backups
+
+    found = backups.list_backups(db.path)
+    rows: list[dict[str, Any]] = [
+        {
+            "file": str(p),
+            "bytes": p.stat().st_size,
+            "modified": dt.datetime.fromtimestamp(p.stat().st_mtime, dt.UTC).isoformat(),
+        }
+        for p in found
+    ]
+    if args.json:
+        _print_json(rows, out)
+    elif not rows:
+        out.write(f"No backups of {db.path} yet (caseload backup makes one).\n")
+    else:
+        for row in rows:
+            out.write(f"{row['modified'][:19].replace('T', ' ')}  {row['file']}\n")
+    return 0
+
+
+def _key_for(path: Path) -> Passphrase | None:
+    """The passphrase for ``path`` if it is encrypted (environment or asked), else None."""
+    from caseload_desktop.store import encryption
+
+    if path.is_file() and encryption.is_encrypted(path):
+        return _ask(PASSPHRASE_VARIABLE, f"Passphrase for {path}: ")
+    return None
+
+
+def cmd_restore(args: argparse.Namespace, out: TextIO) -> int:
+    from caseload_desktop.store import backups
+
+    path = _database_path(args)
+    source = args.backup.expanduser()
+    kept = backups.restore(path, source, _key_for(source))
+    out.write(f"Restored {path} from {source}; the file it replaced is kept at {kept}.\n")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
+    from caseload_desktop.store import backups
+    from caseload_desktop.store.engine import inspect_file
+
+    path = _database_path(args)
+    key = _key_for(path) if path.exists() else None
+    inspect_file(path, key)  # a missing file, a wrong passphrase, ...: exit 2
+    report = backups.verify(path, key)
+    if args.json:
+        _print_json(report.as_json(), out)
+    else:
+        out.write(
+            f"{path}: integrity check {'ok' if report.integrity == ['ok'] else 'FAILED'}"
+            + (
+                ""
+                if report.cipher is None
+                else f", cipher integrity check {'ok' if not report.cipher else 'FAILED'}"
+            )
+            + f", {report.documents_checked} stored document(s) checked"
+            + (f", {len(report.documents_damaged)} DAMAGED" if report.documents_damaged else "")
+            + ".\n"
+        )
+        for problem in [*report.integrity[:20], *(report.cipher or [])[:20]]:
+            if problem != "ok":
+                out.write(f"  {problem}\n")
+        for damaged in report.documents_damaged:
+            out.write(f"  damaged document: {damaged}\n")
+    return 0 if report.ok else 1
+
+
 def cmd_encrypt(args: argparse.Namespace, out: TextIO) -> int:
     from caseload_desktop.store import encryption
 
@@ -1381,6 +1503,97 @@ def cmd_passphrase(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_import(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    from caseload_desktop.domain.imports import Kind
+    from caseload_desktop.services import imports
+
+    kind = Kind(args.kind)
+    mapping = imports.load_mapping(args.mapping, kind)
+    if args.column:
+        pairs = [text.partition("=") for text in args.column]
+        wrong = [
+            text
+            for text, (_, eq, header) in zip(args.column, pairs, strict=True)
+            if not (eq and header.strip())
+        ]
+        if wrong:
+            raise BadInput(f"--column takes FIELD=HEADER, not {wrong[0]!r}.")
+        try:
+            mapping = mapping.with_columns({f.strip(): h.strip() for f, _, h in pairs}, kind)
+        except ValueError as exc:
+            raise BadInput(f"--column: {exc}.") from None
+    progress = None
+    if sys.stderr.isatty() and not args.json:
+
+        def progress(done: int, total: int) -> bool:
+            sys.stderr.write(f"\rImporting {args.file.name}: {100 * done // max(total, 1)}%")
+            sys.stderr.flush()
+            return True
+
+    try:
+        result = imports.import_file(
+            db,
+            args.file,
+            kind,
+            mapping,
+            dry_run=args.dry_run,
+            progress=progress,
+            actor=current_user(),
+        )
+    finally:
+        if progress is not None:
+            sys.stderr.write("\r\033[K")
+    saved = None
+    if result.ok and args.save_mapping:
+        saved = imports.save_mapping(mapping, args.save_mapping)
+    if args.json:
+        _print_json(
+            {**result.as_json(), "saved_mapping": None if saved is None else str(saved)}, out
+        )
+    else:
+        name = args.file.name
+        if result.errors:
+            sheets = any(p.sheet for p in result.errors)
+            _print_table(
+                [*(["Sheet"] if sheets else []), "Line", "Column", "Value", "Problem"],
+                (
+                    [*([p.sheet] if sheets else []), p.line, p.column, p.value, p.message]
+                    for p in result.errors
+                ),
+                out,
+            )
+        else:
+            verb = "would be" if result.dry_run else "were"
+            out.write(
+                f"{name}: {result.rows} rows ({result.mapping} mapping): {result.new} new, "
+                f"{result.updated} updated, {result.unchanged} unchanged"
+                + (" (dry run: nothing was written)" if result.dry_run else "")
+                + ".\n"
+            )
+            if result.teams_created:
+                out.write(f"Teams that {verb} created: {', '.join(result.teams_created)}.\n")
+            if result.allocations_changed:
+                out.write(f"Cases whose worker changed: {result.allocations_changed}.\n")
+            if result.leavers:
+                out.write(f"Workers with a new leave date: {result.leavers}.\n")
+            updated = [c for c in result.changes if c.status == "updated"]
+            for change in updated[:LIST_AT_MOST]:
+                out.write(f"  line {change.line}: {change.key} ({', '.join(change.fields)})\n")
+            if len(updated) > LIST_AT_MOST:
+                out.write(f"  ... and {len(updated) - LIST_AT_MOST} more (--json lists them all)\n")
+        for note in result.notes:
+            out.write(f"Note: {note}\n")
+        if saved is not None:
+            out.write(f"Saved the mapping as {args.save_mapping!r} ({saved}).\n")
+    if result.errors:
+        count = len(result.errors)
+        raise BadInput(
+            f"{args.file}: {count} problem{'s' if count != 1 else ''} (see the report); nothing "
+            "was imported. Correct the file and import it again."
+        )
+    return 0
+
+
 COMMANDS: dict[str, Command] = {
     "init": cmd_init,
     "migrate": cmd_migrate,
@@ -1395,11 +1608,16 @@ COMMANDS: dict[str, Command] = {
     "settings": _on_open_database(cmd_settings),
     "report": _on_open_database(cmd_report),
     "supervision": _on_open_database(cmd_supervision),
+    "backup": _on_open_database(cmd_backup),
+    "backups": _on_open_database(cmd_backups),
+    "restore": cmd_restore,
+    "verify": cmd_verify,
     "encrypt": cmd_encrypt,
     "passphrase": cmd_passphrase,
     "sync": _on_open_database(cmd_sync),
     "central": cmd_central,
     "conflicts": _on_open_database(cmd_conflicts),
+    "import": _on_open_database(cmd_import),
     "bench": cmd_bench,
 }
 

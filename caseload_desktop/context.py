@@ -66,7 +66,8 @@ class AppContext:
 
 def open_context(path: Path, *, create: bool = False) -> AppContext:
     """Open (or create) the team database at ``path`` and wrap it in a context."""
-    db = create_database(path) if create else open_database(path)[0]
+    # The desktop app is what a manager opens every day: its open makes the day's backup.
+    db = create_database(path) if create else open_database(path, daily_backup=True)[0]
     return AppContext(db=db, settings=settings_service.load_settings(db))
 
 

@@ -514,6 +514,17 @@ SETTINGS: tuple[Setting, ...] = (
         max_length=60,
         required=True,
     ),
+    WholeNumberSetting(
+        "backups.keep",
+        "Keep daily backups",
+        Page.RECORDS,
+        14,
+        "How many daily and manual backups of the database are kept beside it (the oldest "
+        "go first); backups made before an upgrade are always kept.",
+        minimum=1,
+        maximum=365,
+        unit="backups",
+    ),
 )
 
 BY_KEY: Mapping[str, Setting] = {s.key: s for s in SETTINGS}
@@ -577,6 +588,11 @@ class ServiceSettings:
             protective_marking=v("records.protective_marking"),
         )
         return cls(rules, records, values)
+
+    @property
+    def backups_keep(self) -> int:
+        """How many daily and manual backups are kept (store/backups.py rotates to it)."""
+        return int(self.values["backups.keep"])
 
 
 def check_together(values: Mapping[str, Any]) -> None:

@@ -34,7 +34,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
-from caseload_desktop import locations
+from caseload_desktop import clock, locations
 from caseload_desktop.errors import (
     BadInput,
     CaseloadError,
@@ -95,6 +95,10 @@ class FileState:
 class Encrypted(NotADatabase):
     """The file is not a plain SQLite database: it is encrypted (or not a database at all), and
     no passphrase was given."""
+
+
+class Damaged(NotADatabase):
+    """SQLite's quick check found the file damaged. It is left as it is: restore a backup."""
 
 
 class WrongPassphrase(BadInput):
@@ -166,6 +170,42 @@ def _is_not_a_database(exc: BaseException) -> bool:
 def _read_only_uri(path: Path, *, immutable: bool = False) -> str:
     uri = "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
     return uri + "&immutable=1" if immutable else uri
+
+
+def read_only_uri(path: Path) -> str:
+    """A URI that opens ``path`` read-only (as immutable when it has no -wal file, so that
+    nothing is created beside it)."""
+    return _read_only_uri(path, immutable=not _wal_file(path).exists())
+
+
+def run_quick_check(path: Path, key: Passphrase | None) -> str:
+    """SQLite's ``PRAGMA quick_check`` on ``path`` read-only: "ok" or the first problem."""
+    # As in inspect_file: without a -wal file, read as immutable so nothing appears beside it.
+    uri = _read_only_uri(path, immutable=not _wal_file(path).exists())
+    try:
+        conn = connect_raw(uri, key, uri=True)
+        try:
+            return str(conn.execute("PRAGMA quick_check").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    except Exception as exc:
+        if key is not None and isinstance(exc, cipher_module().DatabaseError):
+            return str(exc)
+        raise
+
+
+def _damaged(path: Path, problem: str) -> Damaged:
+    from caseload_desktop.store.backups import list_backups  # backups imports this module
+
+    found = list_backups(path)
+    hint = (
+        f" Restore the latest backup with: caseload restore {found[0]} --db {path}" if found else ""
+    )
+    return Damaged(
+        f"{path} is damaged (SQLite's check found: {problem}). It has not been changed.{hint}"
+    )
 
 
 def _wal_file(path: Path) -> Path:
@@ -467,12 +507,19 @@ def open_database(
     create: bool = False,
     busy_timeout: float | None = None,
     key: Passphrase | None = None,
+    check: bool = True,
+    daily_backup: bool = False,
 ) -> tuple[Database, MigrationReport]:
     """Open (or with ``create``, create) the team database at ``path``, migrated to head.
 
     ``key`` opens an encrypted database, or encrypts a new one; a plain existing database
     opens as it is (``caseload encrypt`` converts it). A wrong key is ``WrongPassphrase``, a
     missing one ``Encrypted``: a file SQLCipher cannot read is never written to.
+
+    With ``check``, an existing file must pass SQLite's quick check first (``Damaged``
+    otherwise, the file untouched); with ``daily_backup`` (the desktop app's open), the day's
+    first open backs it up (``store.backups``). The command line's reads create nothing beside
+    the database; ``caseload backup`` is there for scripts.
 
     A database at an older revision is backed up to ``backups/`` beside it first. Raises
     ``NotFound``, ``NotADatabase``, ``NewerSchema`` or ``DatabaseBusy`` with a message for the
@@ -502,6 +549,10 @@ def open_database(
     head = head_revision()
     created = not path.exists()
     use_key = key if state.encrypted else None
+    if check and not created:
+        problem = run_quick_check(path, use_key)
+        if problem != "ok":
+            raise _damaged(path, problem)
     backup = None
     if state.revision is not None and state.revision != head:
         backup = _backup_before_migration(path, state.revision, use_key)
@@ -532,7 +583,16 @@ def open_database(
                 leftover.unlink(missing_ok=True)
         raise
     report = MigrationReport(from_revision=state.revision, to_revision=head, backup=backup)
-    return Database(path=path, engine=engine, revision=head, key=use_key), report
+    db = Database(path=path, engine=engine, revision=head, key=use_key)
+    if daily_backup and not created:
+        from caseload_desktop.store import backups  # it imports this module
+
+        try:
+            backups.daily_backup(db, clock.today(), backups.stored_keep(db))
+        except BaseException:
+            db.close()
+            raise
+    return db, report
 
 
 def remove_database_files(path: Path) -> None:

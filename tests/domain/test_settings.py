@@ -169,6 +169,7 @@ DOMAIN_DEFAULTS: dict[str, Any] = {
     "records.council_name": "",
     "records.logo": None,
     "records.protective_marking": "OFFICIAL-SENSITIVE",
+    "backups.keep": 14,  # the security issue's rotation
 }
 
 
@@ -253,6 +254,7 @@ WIRING: dict[str, tuple[Any, Callable[[ServiceSettings], Any]]] = {
     "records.council_name": ("Exampleshire County Council", lambda s: s.records.council_name),
     "records.logo": (Logo("svg", SVG), lambda s: s.records.logo),
     "records.protective_marking": ("OFFICIAL", lambda s: s.records.protective_marking),
+    "backups.keep": (30, lambda s: s.backups_keep),
 }
 
 
