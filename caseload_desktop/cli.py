@@ -1277,21 +1277,6 @@ def _on_open_database(command: ReadCommand) -> Command:
     return run
 
 
-def _central_password(address: str) -> str | None:
-    """The central server's password from the OS password store, if one is kept there for
-    this address (the settings dialog puts it there). Without one, libpq's own sources apply
-    (PGPASSWORD, the password file)."""
-    import keyring
-    import keyring.errors
-
-    from caseload_desktop import APP_NAME
-
-    try:
-        return keyring.get_password(APP_NAME, address.strip())
-    except keyring.errors.KeyringError:
-        return None
-
-
 def cmd_sync(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     if args.folder is not None:
         from caseload_desktop.sync import folder_target
@@ -1314,11 +1299,12 @@ def cmd_sync(db: Database, args: argparse.Namespace, out: TextIO) -> int:
             )
         return 0
     from caseload_desktop.services import sync as sync_service
+    from caseload_desktop.sync.central import central_password
 
     result = sync_service.sync_central(
         db,
         args.central,
-        password=_central_password(args.central),
+        password=central_password(args.central),
         teams=args.team,
     )
     if args.json:
@@ -1340,11 +1326,9 @@ def cmd_sync(db: Database, args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_central(args: argparse.Namespace, out: TextIO) -> int:
     from caseload_desktop.services import sync as sync_service
-    from caseload_desktop.sync.central import shown
+    from caseload_desktop.sync.central import central_password, shown
 
-    before, after = sync_service.init_central(
-        args.central, password=_central_password(args.central)
-    )
+    before, after = sync_service.init_central(args.central, password=central_password(args.central))
     where = shown(args.central)
     if before == after:
         out.write(f"Central records at {where} are up to date (schema revision {after}).\n")

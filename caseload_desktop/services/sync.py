@@ -169,6 +169,10 @@ def sync_central(
         pulled, change = apply_changes(db, central_id, changes)
         if announcer is not None and change is not None:
             announcer.announce(change)
+            if change.what == "sync" and _settings_pulled(changes):
+                # The context reads its settings again on this announcement (as after Edit >
+                # Settings), so pulled rules take effect at once.
+                announcer.announce(Change.of("settings"))
         after = _open_conflict_ids(db)
         synced = now_utc()
         with db.write() as session:
@@ -189,6 +193,10 @@ def sync_central(
         new_conflicts=len(after - before),
         synced_at=synced,
     )
+
+
+def _settings_pulled(changes: Changes) -> bool:
+    return bool(changes.settings)
 
 
 def _open_conflict_ids(db: Database) -> set[int]:

@@ -22,7 +22,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from caseload_desktop import locations
+from caseload_desktop import APP_NAME, locations
 from caseload_desktop.errors import BadInput, CaseloadError
 from caseload_desktop.sync import central_schema as cs
 
@@ -39,6 +39,25 @@ class CentralUnavailable(CaseloadError):
 
 class CentralNotReady(CaseloadError):
     """The server answers but holds no central records schema, or an older or newer one."""
+
+
+PASSWORD_SERVICE = APP_NAME  # keyring's "service"; the user name is the server's address
+
+
+def central_password(address: str) -> str | None:
+    """The central server's password from the platform's password store (where the settings
+    dialog puts it), or None: then libpq's own sources apply (PGPASSWORD, the password file).
+    A broken store must not stop a sync, since libpq may not need it."""
+    import keyring
+    import keyring.errors
+
+    try:
+        return keyring.get_password(PASSWORD_SERVICE, address.strip())
+    except keyring.errors.KeyringError:
+        return None
+    except Exception:
+        log.exception("reading the central password from the password store failed")
+        return None
 
 
 def parse_address(address: str, password: str | None = None) -> sa.URL:

@@ -5,7 +5,10 @@ File > Export and Print make the caseload summary of the team on the board (of t
 when it shows all teams) off the GUI thread, with progress and Cancel. Supervision > Start
 supervision (also on the workers' context menu) opens the supervision editor for the worker
 selected on the board; Supervision records… lists theirs. Each session opens in a window of
-its own, beside the board.
+its own, beside the board. Sync > Sync now (F9, and the status bar's button) syncs with central
+records at once; a ``SyncRunner`` also syncs on a timer, off the GUI thread, and the status bar
+shows whether the last sync reached central records, the changes waiting, the last sync and the
+conflicts to settle (Sync > Conflicts).
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ from caseload_desktop.domain.settings import RecordsStyle
 from caseload_desktop.domain.supervision import SessionStatus
 from caseload_desktop.errors import Cancelled, CaseloadError
 from caseload_desktop.reports import caseload_summary, csv_export, styles
-from caseload_desktop.services import allocation_planning, summaries, supervision
+from caseload_desktop.services import allocation_planning, exports, summaries, supervision
+from caseload_desktop.services import sync as sync_service
 from caseload_desktop.services.identity import current_user
 from caseload_desktop.services.supervision import DraftInput
 from caseload_desktop.store.engine import Database
@@ -37,17 +41,21 @@ from caseload_desktop.ui import printing
 from caseload_desktop.ui.actions import create_actions
 from caseload_desktop.ui.background import Progress, run_with_progress
 from caseload_desktop.ui.commands import ReassignCommand
+from caseload_desktop.ui.dialogs.conflicts_dialog import ConflictsDialog
 from caseload_desktop.ui.dialogs.plan_dialog import LeaverDialog, PlanDialog
 from caseload_desktop.ui.dialogs.reassign_dialog import ReassignDialog
-from caseload_desktop.ui.dialogs.settings_dialog import SettingsDialog
+from caseload_desktop.ui.dialogs.settings_dialog import SYNC, SettingsDialog
 from caseload_desktop.ui.dialogs.supervision_editor import (
     SupervisionEditor,
     SupervisionRecordsDialog,
 )
 from caseload_desktop.ui.dialogs.worker_picker import WorkerPickerDialog
 from caseload_desktop.ui.interaction import Interaction
-from caseload_desktop.ui.preferences import TEXT_SIZE, Preferences
+from caseload_desktop.ui.preferences import SYNC_INTERVAL, TEXT_SIZE, Preferences
+from caseload_desktop.ui.sync_actions import create_sync_actions
+from caseload_desktop.ui.sync_runner import SyncOutcome, SyncRunner, SyncTarget
 from caseload_desktop.ui.widgets.caseload_board import ROW_PADDING, CaseloadBoard
+from caseload_desktop.ui.widgets.sync_status import SyncStatusBar
 
 STATUS_SPACING = 12
 STATUS_MESSAGE_MS = 6000
@@ -142,6 +150,10 @@ class MainWindow(QtWidgets.QMainWindow):
     Attributes:
         context: the open database's ``AppContext``, or None on the start page.
         main_actions: the window's actions (menus reuse them; ``actions()`` is QWidget's).
+        sync_actions: the Sync menu's actions (``ui.sync_actions``).
+        sync_runner: syncs the open database with central records (``SyncRunner``).
+        sync_status: the status bar's sync corner (``SyncStatusBar``).
+        conflicts_dialog: the Conflicts panel while it is open, else None.
         exported: the file the last export wrote (the status bar's Open button opens it).
         supervision_editors: the supervision editors open, by session id.
     """
@@ -165,6 +177,9 @@ class MainWindow(QtWidgets.QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         self.main_actions = create_actions(self)
+        self.sync_actions = create_sync_actions(self)
+        self.sync_runner = SyncRunner(self)
+        self.conflicts_dialog: ConflictsDialog | None = None
         self.undo_stack = QtGui.QUndoStack(self)
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcut(QtGui.QKeySequence(QtGui.QKeySequence.StandardKey.Undo))
@@ -213,6 +228,12 @@ class MainWindow(QtWidgets.QMainWindow):
         supervision_menu.addAction(self.main_actions.start_supervision)
         supervision_menu.addAction(self.main_actions.supervision_records)
         self.supervision_menu = supervision_menu
+        sync_menu = bar.addMenu("S&ync")
+        sync_menu.addAction(self.sync_actions.sync_now)
+        sync_menu.addAction(self.sync_actions.conflicts)
+        sync_menu.addSeparator()
+        sync_menu.addAction(self.sync_actions.sync_settings)
+        self.sync_menu = sync_menu
         view_menu = bar.addMenu("&View")
         view_menu.addAction(self.main_actions.refresh)
         view_menu.addAction(self.main_actions.undo_history)
@@ -287,9 +308,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.open_export_button.setAccessibleName("Open the exported file")
         self.open_export_button.setFlat(True)
         self.open_export_button.hide()  # shown beside the message of an export
+        self.sync_status = SyncStatusBar(self.sync_runner, self.sync_actions.sync_now)
+        self.sync_status.hide()  # shown while a database is open
         status.addWidget(self.database_label, 1)
         status.addPermanentWidget(self.open_export_button)
         status.addPermanentWidget(self.busy_indicator)
+        status.addPermanentWidget(self.sync_status)
         status.addPermanentWidget(self.today_label)
 
     def _connect(self) -> None:
@@ -312,6 +336,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.main_actions.print_summary.triggered.connect(self.print_summary)
         self.statusBar().messageChanged.connect(self._status_message_changed)
         self.open_export_button.clicked.connect(self.open_exported)
+        self.sync_actions.sync_now.triggered.connect(self.sync_now)
+        self.sync_actions.conflicts.triggered.connect(self.show_conflicts)
+        self.sync_actions.sync_settings.triggered.connect(self.show_sync_settings)
+        self.sync_status.conflicts_requested.connect(self.show_conflicts)
+        self.sync_runner.finished.connect(self._sync_finished)
 
     # --- State -----------------------------------------------------------------------------
 
@@ -337,8 +366,15 @@ class MainWindow(QtWidgets.QMainWindow):
             self.main_actions.export_summary_csv,
             self.main_actions.print_preview,
             self.main_actions.print_summary,
+            self.sync_actions.sync_now,
+            self.sync_actions.conflicts,
         ):
             action.setEnabled(context is not None)
+        if previous is not context and self.conflicts_dialog is not None:
+            # The conflicts belong to the database they were read from.
+            self.conflicts_dialog.close()  # forgotten at once (``_conflicts_dialog_closed``)
+        self.sync_status.set_context(context)
+        self._configure_sync()
         if context is None:
             self.setWindowTitle(APP_NAME)
             self.database_label.setText("No database open")
@@ -378,7 +414,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.board.set_context(context)
             self.pages.setCurrentWidget(self.board)
         if previous is not None and previous is not context:
-            previous.close()
+            self.sync_runner.close_when_idle(previous)  # after its sync, if one is running
         self._update_supervision_actions()
         self._show_today()
         self.database_changed.emit("" if context is None else str(context.db.path))
@@ -639,6 +675,13 @@ class MainWindow(QtWidgets.QMainWindow):
         def work(progress: Progress) -> list[Path]:
             _summary, data = request.build(progress)
             styles.write_pdf(data, path)
+            exports.record_summary_export(
+                request.db,
+                scope=exports.scope_of(request.team),
+                team=request.team,
+                as_at=request.today,
+                files=[exports.ExportedFile(path, data, "pdf")],
+            )
             return [path]
 
         written = self._run_summary(request, f"Writing {request.named}…", work)
@@ -660,7 +703,15 @@ class MainWindow(QtWidgets.QMainWindow):
 
         def work(progress: Progress) -> list[Path]:
             summary, _data = request.build(progress)
-            return csv_export.write_summary_csv(summary, path)
+            written = csv_export.write_summary_csv(summary, path)
+            exports.record_summary_export(
+                request.db,
+                scope=exports.scope_of(request.team),
+                team=request.team,
+                as_at=request.today,
+                files=exports.ExportedFile.read(written, "csv"),
+            )
+            return written
 
         written = self._run_summary(request, f"Writing {request.named}…", work)
         if written is not None:
@@ -872,9 +923,17 @@ class MainWindow(QtWidgets.QMainWindow):
     @QtCore.Slot()
     def show_settings(self) -> None:
         """Edit > Settings…: the council's settings (of the open database) and this desktop's
-        preferences. The board follows a settings change by itself (the change is announced)."""
+        preferences. The board follows a settings change by itself (the change is announced);
+        sync follows its own preferences at once."""
+        self.open_settings(None)
+
+    def open_settings(self, page: str | None) -> None:
+        """The settings dialog, on ``page`` (a page's name) if given."""
         dialog = SettingsDialog(self.context, self.preferences, self)
         dialog.preferences_applied.connect(self.apply_display_preferences)
+        dialog.preferences_applied.connect(self._configure_sync)
+        if page is not None:
+            dialog.show_page(page)
         try:
             dialog.ask()
         finally:
@@ -912,11 +971,83 @@ class MainWindow(QtWidgets.QMainWindow):
         ]
         Interaction.show_about(self, f"About {APP_NAME}", "".join(lines))
 
+    # --- Sync ------------------------------------------------------------------------------
+
+    @QtCore.Slot()
+    def _configure_sync(self) -> None:
+        """Sync the open database with the target the preferences name (none: not set up)."""
+        database = None if self.context is None else self.context.db.path
+        self.sync_runner.configure(
+            self.context,
+            SyncTarget.from_preferences(self.preferences, database),
+            self.preferences.get(SYNC_INTERVAL),
+        )
+
+    @QtCore.Slot()
+    def sync_now(self) -> None:
+        """Sync > Sync now (F9): sync at once, off the GUI thread; with nothing set up, the
+        Sync settings instead."""
+        if self.context is None:
+            return
+        off_because = self.sync_runner.target.off_because
+        if off_because:
+            self.statusBar().showMessage(off_because, STATUS_MESSAGE_MS)
+            return
+        if not self.sync_runner.sync_now():
+            self.statusBar().showMessage(
+                "Sync is not set up: give the central server or a shared folder.",
+                STATUS_MESSAGE_MS,
+            )
+            self.show_sync_settings()
+
+    @QtCore.Slot()
+    def show_sync_settings(self) -> None:
+        """Sync > Sync settings…: the settings dialog on its Sync page."""
+        self.open_settings(SYNC)
+
+    @QtCore.Slot(object)
+    def _sync_finished(self, outcome: SyncOutcome) -> None:
+        """Say what a sync did when the manager asked for it, or when it brought something
+        back; a background sync that failed shows in the status bar's sync state only."""
+        result = outcome.result
+        brought = isinstance(result, sync_service.SyncResult) and (
+            result.pulled > 0 or result.new_conflicts > 0
+        )
+        if outcome.manual or brought:
+            self.statusBar().showMessage(outcome.summary(), STATUS_MESSAGE_MS)
+
+    @QtCore.Slot()
+    def show_conflicts(self) -> ConflictsDialog | None:
+        """Sync > Conflicts… (and the status bar's count): the Conflicts panel, beside the
+        board; the one already open comes to the front."""
+        if self.context is None:
+            return None
+        dialog = self.conflicts_dialog
+        if dialog is None:
+            dialog = ConflictsDialog(self.context, self)
+            dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.finished.connect(self._conflicts_dialog_closed)
+            dialog.addAction(self.sync_actions.sync_now)  # F9 sends a settlement from there too
+            self.sync_runner.finished.connect(dialog.reload)
+            self.conflicts_dialog = dialog
+            dialog.show()
+        else:
+            dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    @QtCore.Slot()
+    def _conflicts_dialog_closed(self) -> None:
+        # Closing deletes it later (WA_DeleteOnClose); from now on the next one is a new panel.
+        if self.sender() is self.conflicts_dialog:
+            self.conflicts_dialog = None
+
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         if not self.close_supervision_editors():
             event.ignore()  # the manager chose to keep a draft that cannot be saved open
             return
         self.preferences.set_state("main_window/geometry", self.saveGeometry())
         self.set_context(None)
+        self.sync_runner.shutdown()  # waits for a running sync to stop: the window is closing
         self.preferences.sync()
         super().closeEvent(event)

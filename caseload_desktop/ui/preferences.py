@@ -21,6 +21,10 @@ from caseload_desktop import APP_NAME, ORG_NAME
 
 VERSION = 2
 
+PASSWORD_SERVICE = APP_NAME  # as sync/central.py reads it
+"""The password store's (``keyring``'s) service name for the central server's password; the
+user name is the server's address as stored in ``CENTRAL_ADDRESS``."""
+
 T = TypeVar("T", str, bool, int)
 
 
@@ -86,9 +90,15 @@ TEXT_SIZES = (100, 115, 130, 150)
 TEXT_SIZE = Option("display/text_size_percent", int, 100, choices=TEXT_SIZES)
 """The app's text size, as a percentage of the system's."""
 CENTRAL_ADDRESS = Option("sync/central_address", str, "")
-"""The central records server (https://...); its password is in the password store."""
+"""The central records server, a PostgreSQL URL without its password
+(``postgresql://user@host/database?sslmode=verify-full``); the password is in the password
+store, under ``PASSWORD_SERVICE`` with this address as the user name."""
 SYNC_FOLDER = Option("sync/folder", str, "")
-"""The folder central records are exchanged through, where there is no server."""
+"""The folder central records are exchanged through, where there is no server (with a server
+set, the server is used)."""
+SYNC_INTERVALS = (1, 5, 15, 30, 60)
+SYNC_INTERVAL = Option("sync/interval_minutes", int, 5, choices=SYNC_INTERVALS)
+"""Minutes between background syncs (after a failure, the waits grow instead)."""
 PAGE_SIZE = Option("print/page_size", str, "")
 """The paper printed on (``PageSetup.page_size``); "" for the printer's own default."""
 PAGE_ORIENTATIONS = ("portrait", "landscape")
@@ -105,6 +115,7 @@ OPTIONS: tuple[Option[Any], ...] = (
     TEXT_SIZE,
     CENTRAL_ADDRESS,
     SYNC_FOLDER,
+    SYNC_INTERVAL,
     PAGE_SIZE,
     PAGE_ORIENTATION,
     PAGE_MARGINS,

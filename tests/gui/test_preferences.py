@@ -75,12 +75,15 @@ def test_options_keep_their_type_through_the_file(tmp_path: Path) -> None:
     preferences = open_file(path)
     preferences.set(prefs.OPEN_LAST_TEAM, False)
     preferences.set(prefs.TEXT_SIZE, 130)
-    preferences.set(prefs.CENTRAL_ADDRESS, "https://records.example.gov.uk")
+    address = "postgresql://caseload@records.example.gov.uk/central?sslmode=verify-full&sslrootcert=/etc/ca.pem"
+    preferences.set(prefs.CENTRAL_ADDRESS, address)
+    preferences.set(prefs.SYNC_INTERVAL, 15)
     preferences.sync()
     again = open_file(path)
     assert again.get(prefs.OPEN_LAST_TEAM) is False
     assert again.get(prefs.TEXT_SIZE) == 130
-    assert again.get(prefs.CENTRAL_ADDRESS) == "https://records.example.gov.uk"
+    assert again.get(prefs.CENTRAL_ADDRESS) == address
+    assert again.get(prefs.SYNC_INTERVAL) == 15
 
 
 @pytest.mark.parametrize(

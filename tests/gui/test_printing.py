@@ -10,8 +10,13 @@ QPrintPreviewDialog.exec cannot run in tests); the preview itself is Qt's
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import datetime as dt
+import hashlib
 import io
+import json
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +27,7 @@ import pytest
 from PySide6 import QtCore, QtGui, QtPdf, QtPrintSupport, QtWidgets
 
 from caseload_desktop.context import AppContext, open_context
-from caseload_desktop.errors import Cancelled
+from caseload_desktop.errors import Cancelled, DatabaseBusy
 from caseload_desktop.reports import caseload_summary
 from caseload_desktop.services import summaries
 from caseload_desktop.store import queries
@@ -206,6 +211,16 @@ def choose_export_path(monkeypatch: pytest.MonkeyPatch, path: Path | None) -> li
 
     monkeypatch.setattr(Interaction, "choose_export_path", classmethod(choose))
     return suggested
+
+
+def exported_events(window: MainWindow) -> list[dict[str, Any]]:
+    """The payloads of the ``summary.exported`` outbox events in the window's database."""
+    assert window.context is not None
+    with sqlite3.connect(window.context.db.path) as connection:
+        rows = connection.execute(
+            "SELECT payload FROM outbox_events WHERE kind = 'summary.exported' ORDER BY id"
+        ).fetchall()
+    return [json.loads(payload) for (payload,) in rows]
 
 
 def pdf_text(path: Path) -> str:
@@ -534,6 +549,12 @@ def test_export_writes_the_summary_of_the_team_on_the_board(
     assert f"Caseload summary: {TEAM}" in text
     assert INSPECTION_TEAM not in text
     assert [p.name for p in out.parent.iterdir()] == ["summary.pdf"]  # no partial file left
+    # Recorded for central records: the bytes written, with their SHA-256.
+    (event,) = exported_events(window)
+    assert (event["scope"], event["team"], event["format"]) == ("team", TEAM, "pdf")
+    assert (event["file_name"], event["as_at"]) == ("summary.pdf", "2026-11-26")
+    assert base64.b64decode(event["content"]) == out.read_bytes()
+    assert event["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
     message = window.statusBar().currentMessage()
     assert message == f"Wrote the caseload summary of {TEAM} as at 26 Nov 2026 to {out}."
     assert window.open_export_button.isVisible()
@@ -562,6 +583,9 @@ def test_export_with_all_teams_writes_the_service_summary(
     assert "Service caseload summary" in text
     assert TEAM in text and INSPECTION_TEAM in text
     assert "the service as at 26 Nov 2026" in window.statusBar().currentMessage()
+    (event,) = exported_events(window)
+    assert (event["scope"], event["team"]) == ("service", None)
+    assert event["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
 
 
 def test_export_as_csv_writes_the_tables_beside_the_chosen_name(
@@ -586,6 +610,18 @@ def test_export_as_csv_writes_the_tables_beside_the_chosen_name(
     assert (
         window.statusBar().currentMessage().endswith(f"to {out} (and 4 more CSV files beside it).")
     )
+    events = exported_events(window)
+    assert [e["file_name"] for e in events] == [
+        "team.csv",
+        "team.orphaned.csv",
+        "team.unallocated.csv",
+        "team.held_by_manager.csv",
+        "team.timescales.csv",
+    ]
+    for event in events:
+        data = (tmp_path / event["file_name"]).read_bytes()
+        assert (event["format"], event["sha256"]) == ("csv", hashlib.sha256(data).hexdigest())
+        assert base64.b64decode(event["content"]) == data
 
 
 @pytest.mark.parametrize("cancel_at", ["first team", "after the PDF is made"])
@@ -630,6 +666,7 @@ def test_cancel_during_the_service_summary_leaves_no_file(
         assert calls[-1] == (teams + 1, teams + 1)
         assert len(calls) == teams + 1
     assert list(out.parent.iterdir()) == []
+    assert exported_events(window) == []
     assert errors == []
     assert window.statusBar().currentMessage() == "Service caseload summary: cancelled."
     assert not window.open_export_button.isVisible()
@@ -651,6 +688,34 @@ def test_an_export_that_cannot_be_written_says_why_and_writes_nothing(
         )
     ]
     assert list(tmp_path.glob("**/*.pdf")) == []
+    assert exported_events(window) == []
+    assert not window.open_export_button.isVisible()
+
+
+def test_an_export_that_cannot_be_recorded_says_the_file_was_written_but_not_sent(
+    window: MainWindow,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    errors: list[tuple[str, str]],
+) -> None:
+    out = tmp_path / "summary.pdf"
+    choose_export_path(monkeypatch, out)
+    assert window.context is not None
+    db = window.context.db
+
+    @contextlib.contextmanager
+    def busy() -> Iterator[Any]:
+        raise DatabaseBusy(f"The database {db.path} is busy.")
+        yield
+
+    monkeypatch.setattr(db, "write", busy)
+    window.main_actions.export_summary.trigger()
+    ((title, text),) = errors
+    assert title == f"Cannot make the caseload summary of {TEAM}"
+    assert text.startswith(f"Wrote {out}, but could not record the export: ")
+    assert "will not be sent to central records" in text
+    assert out.read_bytes().startswith(b"%PDF-")  # the file stays where it was written
+    assert exported_events(window) == []
     assert not window.open_export_button.isVisible()
 
 
@@ -675,6 +740,7 @@ def test_print_prints_the_summary_of_the_team_on_the_board(
     assert asked == [4]
     assert page_count(out.read_bytes()) == 4
     assert window.statusBar().currentMessage() == f"Printed: Caseload summary of {TEAM}."
+    assert exported_events(window) == []  # printing is not an export
 
 
 def test_the_summary_actions_wait_for_a_database_and_page_setup_does_not(

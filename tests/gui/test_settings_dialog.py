@@ -43,7 +43,7 @@ from caseload_desktop.ui.widgets.caseload_board import CaseloadBoard
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 PASSWORD = "Correct-Horse-7731"
-ADDRESS = "https://records.example.gov.uk"
+ADDRESS = "postgresql://caseload@records.example.invalid/central?sslmode=verify-full"
 
 
 @pytest.fixture(autouse=True)
@@ -543,12 +543,13 @@ def test_with_a_password_store_the_password_goes_there_and_nowhere_else(
 @pytest.mark.parametrize(
     ("address", "password", "wrong"),
     [
-        ("http://records.example.gov.uk", "", "central_address"),
+        ("https://records.example.gov.uk", "", "central_address"),
         ("records.example.gov.uk", "", "central_address"),
+        ("postgresql://caseload:secret@records.example.gov.uk/central", "", "central_address"),
         ("", PASSWORD, "password"),
     ],
 )
-def test_a_server_address_must_be_https_and_come_before_a_password(
+def test_a_server_address_must_be_postgresql_without_a_password_and_come_before_one(
     qtbot: QtBot,
     preferences: Preferences,
     address: str,

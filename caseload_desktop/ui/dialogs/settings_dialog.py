@@ -27,7 +27,6 @@ import keyring.errors
 
 from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 
-from caseload_desktop import APP_NAME
 from caseload_desktop.context import AppContext
 from caseload_desktop.domain.categories import Category
 from caseload_desktop.domain.settings import (
@@ -45,8 +44,9 @@ from caseload_desktop.domain.settings import (
     check_together,
     logo_from_bytes,
 )
-from caseload_desktop.errors import CaseloadError, StaleData
+from caseload_desktop.errors import BadInput, CaseloadError, StaleData
 from caseload_desktop.services import settings as settings_service
+from caseload_desktop.sync.central import parse_address
 from caseload_desktop.ui import preferences as prefs
 from caseload_desktop.ui.interaction import Interaction
 from caseload_desktop.ui.preferences import Preferences
@@ -61,7 +61,8 @@ DIALOG_CHARS, DIALOG_LINES = 150, 46  # the dialog's size in the text's own meas
 PAGE_ICON = QtCore.QSize(16, 16)
 LOGO_PREVIEW = QtCore.QSize(220, 90)
 NUMBER_CHARS = 8  # a number field is this many digits wide
-PASSWORD_SERVICE = APP_NAME  # keyring's "service"; the user name is the server's address
+PASSWORD_SERVICE = prefs.PASSWORD_SERVICE  # keyring's "service"; the user is the address
+ADDRESS_EXAMPLE = "postgresql://caseload@records.example.gov.uk/central?sslmode=verify-full"
 LOGO_FILTER = "Logo images (*.png *.svg);;All files (*)"
 
 SYNC = "Sync"
@@ -636,7 +637,10 @@ class SettingsDialog(QtWidgets.QDialog):
         self.central_address = QtWidgets.QLineEdit()
         self.central_address.setObjectName("central_address")
         self.central_address.setAccessibleName("Central server address")
-        self.central_address.setPlaceholderText("https://records.example.gov.uk")
+        self.central_address.setPlaceholderText(ADDRESS_EXAMPLE)
+        self.central_address.setToolTip(
+            "A PostgreSQL address: postgresql://user@host/database, with TLS options after ?"
+        )
         self.central_address_error = _error_label("Problem with the central server address")
         self.password = QtWidgets.QLineEdit()
         self.password.setObjectName("central_password")
@@ -683,14 +687,41 @@ class SettingsDialog(QtWidgets.QDialog):
         folder_label = QtWidgets.QLabel("Sync &folder:")
         folder_label.setBuddy(self.sync_folder)
         form.addRow(folder_label, self._stacked(folder, self.sync_folder_warning))
+        self.sync_interval = QtWidgets.QComboBox()
+        self.sync_interval.setObjectName("sync_interval")
+        self.sync_interval.setAccessibleName("Sync every")
+        for minutes in prefs.SYNC_INTERVALS:
+            self.sync_interval.addItem(f"{minutes} minute{'' if minutes == 1 else 's'}", minutes)
+        self.sync_interval.setSizeAdjustPolicy(
+            QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents
+        )
+        interval_label = QtWidgets.QLabel("Sync &every:")
+        interval_label.setBuddy(self.sync_interval)
+        interval_row = QtWidgets.QHBoxLayout()
+        interval_row.setContentsMargins(0, 0, 0, 0)
+        interval_row.addWidget(self.sync_interval)
+        interval_row.addStretch(1)
+        form.addRow(interval_label, interval_row)
         for editor in (self.central_address, self.password, self.sync_folder):
             editor.textChanged.connect(lambda _text: self._edited())
+        self.sync_interval.currentIndexChanged.connect(lambda _index: self._edited())
         self.password.textChanged.connect(lambda _text: self.password_note.hide())
         note = _note(
-            "These are yours, on this computer only, ready for sync with central records "
-            "(coming in a later version). The password is kept in the computer's password "
-            "store, never in a file. Use the server, or a folder shared with central records "
-            "where there is no server.",
+            "<p>These are yours, on this computer only.</p>"
+            "<p>The central server is a PostgreSQL address, "
+            "<i>postgresql://user@host/database</i>, with its options after a ? and an &amp; "
+            "between them:</p><ul>"
+            "<li><b>sslmode=verify-full</b> encrypts and checks the server's certificate and "
+            "name: use it always outside a test network (<b>require</b> encrypts without "
+            "checking who answers);</li>"
+            "<li><b>sslrootcert=PATH</b> names the council's CA certificate, when this computer "
+            "does not know it;</li>"
+            "<li><b>sslcert=PATH</b> and <b>sslkey=PATH</b> give this computer's own "
+            "certificate, where the server asks for one.</li></ul>"
+            "<p>The password is kept in the computer's password store, never in a file or in "
+            "the address. Where there is no server, a folder shared with central records "
+            "receives each export (a PDF and a JSON file describing it); with both, the server "
+            "is used. Sync runs in the background, and at once with Sync &gt; Sync now (F9).</p>",
             "About the Sync page",
         )
         return self._page(SYNC, body, [note], restorable=False)
@@ -739,6 +770,9 @@ class SettingsDialog(QtWidgets.QDialog):
                 self._restore_buttons[page.value].setEnabled(self.may_edit_rules)
             self.central_address.setText(self.preferences.get(prefs.CENTRAL_ADDRESS))
             self.sync_folder.setText(self.preferences.get(prefs.SYNC_FOLDER))
+            self.sync_interval.setCurrentIndex(
+                max(0, self.sync_interval.findData(self.preferences.get(prefs.SYNC_INTERVAL)))
+            )
             self._show_display(
                 self.preferences.get(prefs.TEXT_SIZE), self.preferences.get(prefs.OPEN_LAST_TEAM)
             )
@@ -776,12 +810,16 @@ class SettingsDialog(QtWidgets.QDialog):
         problems: dict[QtWidgets.QLabel, str] = {}
         address = self.central_address.text().strip()
         if address:
-            url = QtCore.QUrl(address, QtCore.QUrl.ParsingMode.StrictMode)
-            if not url.isValid() or url.scheme() != "https" or not url.host():
-                problems[self.central_address_error] = (
-                    "Give the server's address starting https://, for example "
-                    "https://records.example.gov.uk."
-                )
+            try:
+                url = parse_address(address)
+            except BadInput as exc:
+                problems[self.central_address_error] = str(exc)
+            else:
+                if url.password:
+                    problems[self.central_address_error] = (
+                        "Take the password out of the address and type it under Password: it "
+                        "is kept in the password store, never in a settings file."
+                    )
         if self.password.text() and not address:
             problems[self.password_error] = (
                 "Give the central server's address first: the password is kept for it."
@@ -827,6 +865,7 @@ class SettingsDialog(QtWidgets.QDialog):
         shown: dict[prefs.Option[Any], Any] = {
             prefs.CENTRAL_ADDRESS: self.central_address.text().strip(),
             prefs.SYNC_FOLDER: self.sync_folder.text().strip(),
+            prefs.SYNC_INTERVAL: int(self.sync_interval.currentData()),
             prefs.OPEN_LAST_TEAM: self.open_last_team.isChecked(),
             prefs.TEXT_SIZE: int(self.text_size.currentData()),
         }
