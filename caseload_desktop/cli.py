@@ -265,6 +265,33 @@ def build_parser() -> argparse.ArgumentParser:
         as_json,
     )
     add("backups", "the database's backups, newest first", as_json)
+    users_cmd = add("users", "who may do what: signed-in users mapped to roles (admin)")
+    users_actions = users_cmd.add_subparsers(dest="users_action", metavar="ACTION", required=True)
+    users_actions.add_parser(
+        "list", help="every mapping", description="every mapping", parents=[common, as_json]
+    )
+    set_help = "map a signed-in user to roles (team_manager, service_manager, read_only, admin)"
+    users_set = users_actions.add_parser(
+        "set", help=set_help, description=set_help, parents=[common]
+    )
+    users_set.add_argument("user", metavar="OS_USER", help="the operating-system user name")
+    users_set.add_argument(
+        "--role", action="append", required=True, metavar="ROLE", help="a role; repeatable"
+    )
+    users_set.add_argument(
+        "--worker", metavar="STAFF_ID", help="their worker record (a team manager's own team)"
+    )
+    users_set.add_argument(
+        "--team", action="append", default=[], metavar="NAME", help="another own team"
+    )
+    users_remove = users_actions.add_parser(
+        "remove",
+        help="remove a mapping (the user may then only read)",
+        description="remove a mapping (the user may then only read)",
+        parents=[common],
+    )
+    users_remove.add_argument("user", metavar="OS_USER")
+    add("whoami", "the signed-in user and what they may do here", as_json)
     add("encrypt", "encrypt a plain team database in place (after an encrypted backup)")
     passphrase_cmd = add("passphrase", "an encrypted database's passphrase")
     passphrase_actions = passphrase_cmd.add_subparsers(
@@ -1456,6 +1483,61 @@ def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_users(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    from caseload_desktop.services import access
+
+    if args.users_action == "set":
+        access.set_mapping(db, args.user, args.role, staff_id=args.worker, teams=args.team)
+        out.write(f"Mapped {args.user.strip().lower()} to {', '.join(args.role)}.\n")
+        return 0
+    if args.users_action == "remove":
+        access.remove_mapping(db, args.user)
+        out.write(f"Removed the mapping of {args.user}; they may now only read.\n")
+        return 0
+    rows = access.mappings(db)
+    if args.json:
+        _print_json([dataclasses.asdict(r) for r in rows], out)
+    elif not rows:
+        out.write("No user is mapped: whoever opens this database may do everything.\n")
+    else:
+        for r in rows:
+            extra = f", worker {r.staff_id}" if r.staff_id else ""
+            teams = f", teams {', '.join(r.teams)}" if r.teams else ""
+            out.write(f"{r.os_user}: {', '.join(r.roles)}{extra}{teams}\n")
+    return 0
+
+
+def cmd_whoami(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    import sqlalchemy as sa
+
+    from caseload_desktop.services import access
+    from caseload_desktop.store.models import Team
+
+    with db.read() as session:
+        who = access.principal(session)
+        names = dict(session.execute(sa.select(Team.id, Team.name)).all())
+    may = [a.value for a in access.Action if who.may(a, who.team_ids or ())]
+    teams = None if who.team_ids is None else sorted(names[t] for t in who.team_ids)
+    roles = sorted(r.value for r in who.roles)
+    data: dict[str, Any] = {
+        "user": who.user,
+        "roles": roles,
+        "own_teams": teams,
+        "may": may,
+        "mapped": who.mapped,
+    }
+    if args.json:
+        _print_json(data, out)
+    else:
+        out.write(
+            f"{who.user}: {', '.join(roles)}"
+            + ("" if who.mapped else " (no user is mapped in this database)")
+            + (f"; own teams: {', '.join(teams)}" if teams else "")
+            + f". May: {', '.join(may) or 'read only'}.\n"
+        )
+    return 0
+
+
 def cmd_encrypt(args: argparse.Namespace, out: TextIO) -> int:
     from caseload_desktop.store import encryption
 
@@ -1596,6 +1678,8 @@ COMMANDS: dict[str, Command] = {
     "backups": _on_open_database(cmd_backups),
     "restore": cmd_restore,
     "verify": cmd_verify,
+    "users": _on_open_database(cmd_users),
+    "whoami": _on_open_database(cmd_whoami),
     "encrypt": cmd_encrypt,
     "passphrase": cmd_passphrase,
     "sync": _on_open_database(cmd_sync),

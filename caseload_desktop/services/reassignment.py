@@ -33,6 +33,7 @@ from caseload_desktop.domain.rules import (
     siblings_left_behind,
 )
 from caseload_desktop.errors import BadInput, NotFound, RuleViolation, StaleData
+from caseload_desktop.services import access
 from caseload_desktop.services.changes import Change, ChangeAnnouncer
 from caseload_desktop.store.engine import Database
 from caseload_desktop.store.models import (
@@ -294,8 +295,9 @@ def reassign(
     (a case changed since it was read); in every case nothing is written.
     """
     batch = str(uuid.uuid4())
-    with db.write() as session:
+    with access.denials_recorded(db, actor, "reassign"), db.write() as session:
         plan = _plan(session, request, rules, today)
+        _may_reassign(session, actor, [r.id for r in plan.rows], [request.to_worker_id])
         decision, target = plan.decision, plan.target
         if decision.refusals:
             raise RuleViolation(" ".join(decision.refusals) + " Nothing was moved.")
@@ -337,7 +339,7 @@ def undo(
     ``NotFound`` for an unknown batch and ``StaleData`` when a case has moved since.
     """
     new_batch = str(uuid.uuid4())
-    with db.write() as session:
+    with access.denials_recorded(db, actor, "undo a reassignment"), db.write() as session:
         events = session.execute(
             sa.select(
                 AuditEvent.case_id,
@@ -352,6 +354,12 @@ def undo(
         if not events:
             raise NotFound("There is no such change to undo.")
         rows = {r.id: r for r in _case_rows(session, Case.id.in_([e.case_id for e in events]))}
+        _may_reassign(
+            session,
+            actor,
+            list(rows),
+            [w for e in events for w in (e.from_worker_id, e.to_worker_id)],
+        )
         moved_on = [
             rows[e.case_id].case_ref
             for e in events
@@ -422,8 +430,14 @@ def reassign_many(
         raise BadInput("The plan moves no case.")
     when = effective or today
     batch = str(uuid.uuid4())
-    with db.write() as session:
+    with access.denials_recorded(db, actor, "reassign"), db.write() as session:
         rows = _requested_rows(session, (), list(placements))
+        _may_reassign(
+            session,
+            actor,
+            [r.id for r in rows],
+            [*placements.values(), None if leaver is None else leaver[0]],
+        )
         _check_versions(rows, expected_versions)
         by_target: dict[int | None, list[CaseRow]] = {}
         for row in rows:
@@ -636,6 +650,17 @@ def _write_moves(
         )
         for m in moves
     )
+
+
+def _may_reassign(
+    session: Session, actor: str, case_ids: Sequence[int], worker_ids: Sequence[int | None]
+) -> None:
+    """Reassigning is a manager's: in their own teams (the cases' and the workers'), or any
+    team for a service manager."""
+    teams = access.team_ids_of_cases(session, case_ids)
+    for worker_id in worker_ids:
+        teams |= access.team_of_worker(session, worker_id)
+    access.require(session, actor, access.Action.REASSIGN, teams)
 
 
 def _caseload(session: Session, target: Target, rules: PracticeRules, today: dt.date) -> Caseload:

@@ -24,6 +24,7 @@ from caseload_desktop.clock import now_utc
 from caseload_desktop.domain import settings as catalogue
 from caseload_desktop.domain.settings import BadSetting, Logo, ServiceSettings
 from caseload_desktop.errors import StaleData
+from caseload_desktop.services import access
 from caseload_desktop.services.changes import Change, ChangeAnnouncer
 from caseload_desktop.services.identity import current_user
 from caseload_desktop.store.engine import Database
@@ -100,7 +101,8 @@ def change(
     """
     actor = actor or current_user()
     checked = {key: catalogue.setting(key).check(value) for key, value in new_values.items()}
-    with db.write() as session:
+    with access.denials_recorded(db, actor, "change settings"), db.write() as session:
+        access.require(session, actor, access.Action.SETTINGS)
         readable, versions = _stored(session)
         current = catalogue.defaults() | readable
         for key, expected in (expected_versions or {}).items():

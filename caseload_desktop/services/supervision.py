@@ -44,6 +44,7 @@ from caseload_desktop.domain.supervision import (
     record_id,
 )
 from caseload_desktop.errors import BadInput, NotFound, RuleViolation, StaleData
+from caseload_desktop.services import access
 from caseload_desktop.services.changes import Change, ChangeAnnouncer
 from caseload_desktop.store import queries
 from caseload_desktop.store.engine import Database
@@ -208,6 +209,13 @@ def _audit(
     )
 
 
+def _may_supervise(session: Session, actor: str, worker_id: int) -> None:
+    """Supervision is a manager's: in their own teams, or any team for a service manager."""
+    access.require(
+        session, actor, access.Action.SUPERVISE, access.team_of_worker(session, worker_id)
+    )
+
+
 def _outbox(session: Session, now: dt.datetime, kind: str, payload: dict[str, Any]) -> None:
     session.execute(
         sa.insert(OutboxEvent).values(
@@ -270,7 +278,8 @@ def create_draft(
     announcer: ChangeAnnouncer | None = None,
 ) -> int:
     """Start a session with ``worker_id``; returns its id."""
-    with db.write() as session:
+    with access.denials_recorded(db, actor, "start supervision"), db.write() as session:
+        _may_supervise(session, actor, worker_id)
         session_id = _insert_draft(session, worker_id, draft, actor=actor, today=today)
     _announce(announcer, worker_id)
     return session_id
@@ -340,8 +349,9 @@ def save_draft(
     """Replace a draft's content (autosave); returns its new version. Drafts are not sent to
     central records and their saves are not audited one by one: the final record is."""
     now = now_utc()
-    with db.write() as session:
+    with access.denials_recorded(db, actor, "save supervision"), db.write() as session:
         row = _session_row(session, session_id)
+        _may_supervise(session, actor, row.worker_id)
         if row.status is SessionStatus.FINAL:
             raise RuleViolation(
                 f"{row.record_id} is final and cannot be edited; add an addendum instead."
@@ -383,7 +393,8 @@ def finalise(
 ) -> str:
     """Fix the record: take the caseload and the day's reassignments, render the PDF, keep
     its SHA-256, and send it to central records. Returns the SHA-256."""
-    with db.write() as session:
+    with access.denials_recorded(db, actor, "finalise supervision"), db.write() as session:
+        _may_supervise(session, actor, _session_row(session, session_id).worker_id)
         digest, worker_id = _finalise_in(
             session,
             session_id,
@@ -487,8 +498,9 @@ def add_addendum(
     if not text:
         raise BadInput("addendum: write what is added to the record.")
     now = now_utc()
-    with db.write() as session:
+    with access.denials_recorded(db, actor, "add an addendum"), db.write() as session:
         row = _session_row(session, session_id)
+        _may_supervise(session, actor, row.worker_id)
         if row.status is not SessionStatus.FINAL:
             raise RuleViolation(
                 f"{row.record_id} is a draft: edit it; addenda are for final records."
@@ -536,7 +548,7 @@ def set_action_status(
 ) -> None:
     """Mark an action done (or open again), audited and sent."""
     now = now_utc()
-    with db.write() as session:
+    with access.denials_recorded(db, actor, "update an action"), db.write() as session:
         found = session.execute(
             sa.select(
                 SupervisionAction.session_id,
@@ -551,6 +563,7 @@ def set_action_status(
         if found is None:
             raise NotFound(f"There is no action with the id {action_id}.")
         session_id, owner_id, current, text, session_status = found
+        _may_supervise(session, actor, _session_row(session, session_id).worker_id)
         if session_status != SessionStatus.FINAL:
             # A draft is not sent to central records, and its next save rewrites its actions.
             raise RuleViolation(
@@ -596,8 +609,9 @@ def discard_draft(
 ) -> None:
     """Throw a draft away (a final record cannot be)."""
     now = now_utc()
-    with db.write() as session:
+    with access.denials_recorded(db, actor, "discard supervision"), db.write() as session:
         row = _session_row(session, session_id)
+        _may_supervise(session, actor, row.worker_id)
         if row.status is SessionStatus.FINAL:
             raise RuleViolation(f"{row.record_id} is final and is kept.")
         _write_parts(session, session_id, DraftInput(held_on=row.held_on))
@@ -1044,7 +1058,8 @@ def create_from_json(
     """A finalised session from ``document``, all or nothing (one transaction: a failure
     while finalising leaves no draft, audit event or outbox event behind); returns its id."""
     draft = draft_from_json(db, worker_id, document, today=today)
-    with db.write() as session:
+    with access.denials_recorded(db, actor, "create supervision"), db.write() as session:
+        _may_supervise(session, actor, worker_id)
         session_id = _insert_draft(session, worker_id, draft, actor=actor, today=today)
         _finalise_in(session, session_id, expected_version=1, actor=actor, rules=rules, style=style)
     _announce(announcer, worker_id)

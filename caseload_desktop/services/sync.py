@@ -34,6 +34,7 @@ from caseload_desktop.domain.categories import (
 from caseload_desktop.domain.queues import WorkerState, can_hold_cases
 from caseload_desktop.domain.reasons import ChangeReason
 from caseload_desktop.errors import BadInput, NotFound, RuleViolation
+from caseload_desktop.services import access
 from caseload_desktop.services.changes import Change, ChangeAnnouncer
 from caseload_desktop.services.identity import current_user
 from caseload_desktop.store.engine import Database
@@ -140,6 +141,9 @@ def sync_central(
     """
     url = central_store.parse_address(address, password)
     wanted = [name.strip() for name in teams if name.strip()]
+    user = current_user()
+    with access.denials_recorded(db, user, "sync"), db.read() as session:
+        access.require(session, user, access.Action.SYNC)
     engine = central_store.make_central_engine(url)
     try:
         with central_store.translate_errors(url), engine.connect() as conn:
@@ -840,10 +844,16 @@ def keep_central(
     """Settle a conflict by taking central's allocation of the case here."""
     actor = actor or current_user()
     now = now_utc()
-    with db.write() as session:
+    with access.denials_recorded(db, actor, "settle a sync conflict"), db.write() as session:
         row = _open_conflict(session, conflict_id)
         theirs = row.central_state
         current = _current(session, row.case_ref)
+        access.require(
+            session,
+            actor,
+            access.Action.REASSIGN,
+            access.team_ids_of_cases(session, [current.id]),
+        )
         staff_id = theirs.get("staff_id")
         worker_id = None
         if staff_id is not None:
@@ -901,10 +911,16 @@ def apply_mine_again(
     actor = actor or current_user()
     now = now_utc()
     effective = on or today()
-    with db.write() as session:
+    with access.denials_recorded(db, actor, "settle a sync conflict"), db.write() as session:
         row = _open_conflict(session, conflict_id)
         theirs = row.central_state
         current = _current(session, row.case_ref)
+        access.require(
+            session,
+            actor,
+            access.Action.REASSIGN,
+            access.team_ids_of_cases(session, [current.id]),
+        )
         if current.worker_id is not None:
             worker = session.get(Worker, current.worker_id)
             assert worker is not None

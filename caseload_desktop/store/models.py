@@ -353,3 +353,21 @@ class FolderDelivery(Base):
     event_uuid: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     folder: Mapped[str] = mapped_column(sa.String(1000), primary_key=True)
     written_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class UserAccess(Base):
+    """Who may do what: a signed-in operating-system user, mapped by an admin to their roles
+    and (for a team manager) the worker record that gives their own team.
+
+    With no row at all, the database is a single person's and every user may do everything;
+    once one mapping exists, users without one may only read.
+    """
+
+    __tablename__ = "user_access"
+
+    os_user: Mapped[str] = mapped_column(sa.String(120), primary_key=True)  # lower case
+    roles: Mapped[list[str]] = mapped_column(sa.JSON)
+    worker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("workers.id"))
+    team_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)  # besides the worker's
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(sa.String(120))
