@@ -766,3 +766,80 @@ def bench_sync(
             detail="to central PostgreSQL, applied and marked sent; floor: COPY of the rows",
         )
     ]
+
+
+# --- Opening and queues ---------------------------------------------------------------------
+
+
+def bench_open(cases: int, team_size: int, seed: int, repeat: int) -> list[Figure]:
+    """Opening the service database through ``open_database`` (the file checked, SQLite's
+    quick check, the schema revision compared with head, an engine made and connected) against
+    a raw ``sqlite3.connect`` and one select."""
+    today = clock.today()
+    service = cached_demo(cases, team_size, seed, today)
+    ours, floor = [], []
+    for _ in range(repeat):
+
+        def ours_open() -> None:
+            db, _report = open_database(service)
+            with db.read() as session:
+                session.execute(sa.select(Team.id).limit(1)).all()
+            db.close()
+
+        def raw_open() -> None:
+            conn = sqlite3.connect(service)
+            conn.execute("SELECT id FROM teams LIMIT 1").fetchall()
+            conn.close()
+
+        ours.append(_time(ours_open))
+        floor.append(_time(raw_open))
+    return [
+        Figure(
+            "open database",
+            ours,
+            floor,
+            detail=f"{cases} cases; ours includes SQLite's quick check of the whole file",
+        )
+    ]
+
+
+def bench_queues(cases: int, team_size: int, seed: int, repeat: int) -> list[Figure]:
+    """The orphaned, unallocated and held-by-manager queues of the whole service, through
+    ``store.queries.queues`` (typed rows, classified and ordered), against raw sqlite3
+    selecting the same columns of the same open cases."""
+    from caseload_desktop.services import settings as settings_service
+
+    today = clock.today()
+    service = cached_demo(cases, team_size, seed, today)
+    db, _report = open_database(service)
+    rules = settings_service.load_settings(db).rules
+    raw_sql = _raw_sql(today, None)
+    ours, floor = [], []
+    sizes = (0, 0, 0)
+    try:
+        for _ in range(repeat):
+
+            def ours_queues() -> None:
+                nonlocal sizes
+                with db.read() as session:
+                    found = queries.queues(session, today, rules=rules)
+                sizes = (len(found.orphaned), len(found.unallocated), len(found.held_by_manager))
+
+            def raw_queues() -> None:
+                conn = sqlite3.connect(service)
+                conn.execute(raw_sql).fetchall()
+                conn.close()
+
+            ours.append(_time(ours_queues))
+            floor.append(_time(raw_queues))
+    finally:
+        db.close()
+    return [
+        Figure(
+            "queues: service",
+            ours,
+            floor,
+            target_ratio=2.0,
+            detail=f"{sizes[0]} orphaned, {sizes[1]} unallocated, {sizes[2]} held of {cases}",
+        )
+    ]

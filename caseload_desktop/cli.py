@@ -387,7 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench_cmd.add_argument(
         "figures",
         nargs="?",
-        choices=["all", "board", "reassign", "summary", "supervision", "sync"],
+        choices=["all", "open", "board", "queues", "reassign", "summary", "supervision", "sync"],
         default="all",
         help="what to measure (default all)",
     )
@@ -570,8 +570,12 @@ def cmd_bench(args: argparse.Namespace, out: TextIO) -> int:
     )
     out.flush()
     figures = []
+    if args.figures in ("all", "open"):
+        figures += bench.bench_open(args.cases, args.team_size, args.seed, args.repeat)
     if args.figures in ("all", "board"):
         figures += bench.bench_board(args.cases, args.team_size, args.seed, args.repeat)
+    if args.figures in ("all", "queues"):
+        figures += bench.bench_queues(args.cases, args.team_size, args.seed, args.repeat)
     if args.figures in ("all", "reassign"):
         figures += bench.bench_reassign(args.cases, args.team_size, args.seed, args.repeat)
     if args.figures in ("all", "summary"):

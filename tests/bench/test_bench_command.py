@@ -96,3 +96,13 @@ def test_bench_sync_pushes_to_a_real_postgresql_beside_the_copy_floor(tmp_path: 
     assert int(figure["figure"].split()[1].replace(",", "")) > 0
     assert figure["ours_median_s"] > 0 and figure["floor_median_s"] > 0
     assert figure["target_ratio"] == 3.0
+
+
+def test_bench_open_and_queues_run_beside_their_raw_floors(tmp_path: Path) -> None:
+    for which, name in (("open", "open database"), ("queues", "queues: service")):
+        target = tmp_path / f"{which}.json"
+        argv = ["bench", which, "--cases", "200", "--team-size", "60", "--repeat", "1"]
+        assert cli.main([*argv, "--json", str(target)], out=io.StringIO()) == 0
+        [figure] = json.loads(target.read_text(encoding="utf-8"))["figures"]
+        assert figure["figure"] == name
+        assert figure["ours_median_s"] > 0 and figure["floor_median_s"] > 0
