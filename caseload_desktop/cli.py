@@ -501,10 +501,28 @@ def _rules(db: Database) -> PracticeRules:
 
 
 def _team_id(db: Database, name: str | None) -> tuple[int | None, str | None]:
-    if name is None:
-        return None, None
+    """The team named by --team (None: every team), within what the signed-in user may see:
+    a team manager reads their own teams (their only one when they name none)."""
+    from caseload_desktop.services import access
+
     with db.read() as session:
+        readable = access.principal(session).readable_teams
+        if name is None:
+            if readable is None:
+                return None, None
+            own = [t for t in queries.list_teams(session) if t.id in readable]
+            if len(own) != 1:
+                names = ", ".join(t.name for t in own) or "none"
+                raise access.PermissionDenied(
+                    f"Name one of your teams with --team ({names}); a team manager reads "
+                    "their own teams only."
+                )
+            return own[0].id, own[0].name
         team = queries.find_team(session, name)
+    if readable is not None and team.id not in readable:
+        raise access.PermissionDenied(
+            f"{team.name} is not one of your teams; a team manager reads their own teams only."
+        )
     return team.id, team.name
 
 

@@ -97,6 +97,18 @@ class Principal:
     def read_only(self) -> bool:
         return not any(_ALLOWED[r] for r in self.roles)
 
+    @property
+    def readable_teams(self) -> frozenset[int] | None:
+        """The teams this user may see (None: every team, and "All teams"). A team manager
+        sees their own teams; a service manager, an admin and a read-only user see all."""
+        if not self.mapped or self.roles & {
+            AccessRole.SERVICE_MANAGER,
+            AccessRole.ADMIN,
+            AccessRole.READ_ONLY,
+        }:
+            return None
+        return self.team_ids or frozenset()
+
 
 def _key(user: str) -> str:
     return user.strip().lower()

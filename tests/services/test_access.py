@@ -189,3 +189,24 @@ def test_cli_users_and_a_refused_reassign(
     err = capsys.readouterr().err
     assert status == 2 and "may not reassign" in err and "Traceback" not in err
     assert run("queue")[0] == 0  # reading is allowed
+
+
+def test_cli_reads_are_limited_to_a_team_managers_own_team(
+    mapped: tuple[Database, list[tuple[int, str]]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    db, teams = mapped
+
+    def run(*argv: str) -> tuple[int, str]:
+        out = io.StringIO()
+        return cli.main([*argv, "--db", str(db.path)], out=out), out.getvalue()
+
+    monkeypatch.setattr("getpass.getuser", lambda: "tina.tm")
+    status, text = run("queue", "--json")
+    assert status == 0 and json.loads(text)["team"] == teams[0][1]
+    status, _text = run("cases", "--team", teams[1][1])
+    assert status == 2 and "not one of your teams" in capsys.readouterr().err
+    monkeypatch.setattr("getpass.getuser", lambda: "rita.ro")
+    status, text = run("queue", "--json")
+    assert status == 0 and json.loads(text)["team"] is None  # read-only reads every team

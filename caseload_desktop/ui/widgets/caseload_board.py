@@ -14,6 +14,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from caseload_desktop.context import AppContext
 from caseload_desktop.domain.categories import Category
 from caseload_desktop.domain.queues import Queue
+from caseload_desktop.services import access
 from caseload_desktop.services.changes import Change
 from caseload_desktop.store import queries
 from caseload_desktop.ui.models import cases as case_models
@@ -303,17 +304,24 @@ class CaseloadBoard(QtWidgets.QWidget):
         self.unallocated_model.cases_dropped.connect(self.reassign_requested)
 
     def _fill_team_picker(self, keep: str | None = None) -> None:
+        """The teams this user may see: a team manager their own, others every team and
+        "All teams" (services/access.py)."""
         with self.context.db.read() as session:
             teams = queries.list_teams(session)
+            readable = access.principal(session).readable_teams
+        if readable is not None:
+            teams = [t for t in teams if t.id in readable]
         self.team_picker.blockSignals(True)
         self.team_picker.clear()
-        self.team_picker.addItem(ALL_TEAMS, None)
+        if readable is None:
+            self.team_picker.addItem(ALL_TEAMS, None)
         for team in teams:
             self.team_picker.addItem(team.name, team.id)
         last = keep or self.preferences.start_team
         index = self.team_picker.findText(last) if last else -1
         if index < 0:
-            index = 1 if teams else 0  # the first team; "All teams" once it has been chosen
+            # The first team; "All teams" once it has been chosen.
+            index = 1 if teams and readable is None else 0
         self.team_picker.setCurrentIndex(index)
         self.team_picker.blockSignals(False)
 
