@@ -654,6 +654,150 @@ def _conflict_resolved(
     return _Outcome(APPLIED if result.rowcount else ALREADY)
 
 
+def _team_id(conn: sa.Connection, name: str) -> int:
+    t = cs.teams
+    conn.execute(pg_insert(t).values(name=name).on_conflict_do_nothing(index_elements=["name"]))
+    return int(conn.execute(sa.select(t.c.id).where(t.c.name == name)).scalar_one())
+
+
+def _rows(event: _Event) -> list[dict[str, Any]]:
+    columns = [str(c) for c in event.payload.get("columns") or ()]
+    return [dict(zip(columns, row, strict=False)) for row in event.payload.get("rows") or ()]
+
+
+def _import_workers(
+    conn: sa.Connection, desktop_id: str, event: _Event, now: dt.datetime
+) -> _Outcome:
+    """An imported staff list: the extract is the record for its workers, so they are added
+    or updated here too (by staff ID), with the teams they name."""
+    w = cs.workers
+    for row in _rows(event):
+        values = {
+            "name": row["name"],
+            "team_id": _team_id(conn, str(row["team"])),
+            "role": row["role"],
+            "employment": row["employment"],
+            "fte": row["fte"],
+            "start_date": _date(row["start_date"]),
+            "end_date": _date(row.get("end_date")),
+            "status": row["status"],
+        }
+        statement = pg_insert(w).values(staff_id=row["staff_id"], **values)
+        conn.execute(statement.on_conflict_do_update(index_elements=["staff_id"], set_=values))
+    return _Outcome(APPLIED)
+
+
+def _import_cases(
+    conn: sa.Connection, desktop_id: str, event: _Event, now: dt.datetime
+) -> _Outcome:
+    """An imported case list: children and cases added or updated (by child ID and case ref).
+    A case new to central takes the extract's allocation; a case central already has keeps
+    its own, and a different worker in the extract becomes a conflict (the extract's
+    allocation changes of cases this desktop already had arrive as allocation.changed)."""
+    ch, c, fg, a, w = cs.children, cs.cases, cs.family_groups, cs.allocations, cs.workers
+    for unlisted in event.payload.get("unlisted_workers") or ():
+        conn.execute(
+            pg_insert(w)
+            .values(
+                staff_id=unlisted["staff_id"],
+                name=unlisted["name"],
+                team_id=_team_id(conn, str(unlisted["team"])),
+                role="social_worker",
+                employment="permanent",
+                fte=1,
+                start_date=event.created_at.date(),
+                end_date=None,
+                status="inactive",
+            )
+            .on_conflict_do_nothing(index_elements=["staff_id"])
+        )
+    conflicts = 0
+    for row in _rows(event):
+        group_id = None
+        if row.get("family_group"):
+            ref = str(row["family_group"])
+            conn.execute(
+                pg_insert(fg)
+                .values(ref=ref, name=ref)
+                .on_conflict_do_nothing(index_elements=["ref"])
+            )
+            group_id = conn.execute(sa.select(fg.c.id).where(fg.c.ref == ref)).scalar_one()
+        child = {
+            "name": row["child_name"],
+            "date_of_birth": _date(row.get("date_of_birth")),
+            "family_group_id": group_id,
+        }
+        statement = pg_insert(ch).values(external_id=row["child_id"], **child)
+        child_id = conn.execute(
+            statement.on_conflict_do_update(index_elements=["external_id"], set_=child).returning(
+                ch.c.id
+            )
+        ).scalar_one()
+        values = {
+            "child_id": child_id,
+            "team_id": _team_id(conn, str(row["team"])),
+            "category": row["category"],
+            "opened_on": _date(row["opened_on"]),
+            "next_visit_due": _date(row.get("next_visit_due")),
+            "closed_on": _date(row.get("closed_on")),
+            "risk": row.get("risk") or "medium",
+            "court_proceedings": bool(row.get("court_proceedings")),
+        }
+        statement = pg_insert(c).values(case_ref=row["case_ref"], **values)
+        case_id = conn.execute(
+            statement.on_conflict_do_update(index_elements=["case_ref"], set_=values).returning(
+                c.c.id
+            )
+        ).scalar_one()
+        staff = row.get("staff_id")
+        worker_id = None
+        if staff:
+            worker_id = conn.execute(
+                sa.select(w.c.id).where(w.c.staff_id == staff)
+            ).scalar_one_or_none()
+        current = conn.execute(
+            sa.select(a.c.id, w.c.staff_id, a.c.started_on, a.c.created_by, a.c.created_at)
+            .select_from(a.outerjoin(w, w.c.id == a.c.worker_id))
+            .where(a.c.case_id == case_id, a.c.ended_on.is_(None))
+        ).first()
+        started = _date(row.get("allocated_on")) or values["opened_on"]
+        if current is None:
+            conn.execute(
+                sa.insert(a).values(
+                    case_id=case_id,
+                    worker_id=worker_id,
+                    started_on=started,
+                    reason_code="OTHERS",
+                    reason_text="imported",
+                    created_by=str(event.payload.get("actor") or ""),
+                    created_at=event.created_at,
+                    event_uuid=event.uuid,
+                )
+            )
+        elif row.get("change") == "new" and current.staff_id != (staff or None):
+            conflicts += 1
+            conn.execute(
+                sa.insert(cs.conflicts).values(
+                    event_uuid=event.uuid,
+                    desktop_id=desktop_id,
+                    case_ref=row["case_ref"],
+                    team_id=values["team_id"],
+                    my_change={
+                        "imported": True,
+                        "case_ref": row["case_ref"],
+                        "to_staff_id": staff or None,
+                        "effective": None if started is None else started.isoformat(),
+                        "actor": event.payload.get("actor"),
+                    },
+                    central_state=allocation_state(current),
+                    created_at=now,
+                )
+            )
+    if conflicts:
+        return _Outcome(APPLIED, f"{conflicts} imported allocation(s) differ from central's")
+    return _Outcome(APPLIED)
+
+
 _Handler = Callable[[sa.Connection, str, _Event, dt.datetime], _Outcome]
 _HANDLERS: dict[str, _Handler] = {
     "supervision.finalised": _supervision_finalised,
@@ -662,6 +806,8 @@ _HANDLERS: dict[str, _Handler] = {
     "settings.changed": _settings_changed,
     "worker.leaving": _worker_leaving,
     "conflict.resolved": _conflict_resolved,
+    "import.workers": _import_workers,
+    "import.cases": _import_cases,
 }
 
 

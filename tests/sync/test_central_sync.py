@@ -659,3 +659,24 @@ def test_cli_central_init(pg_server: Any) -> None:
         assert "up to date" in out.getvalue()
     finally:
         pg_server.drop_database(name)
+
+
+# --- Imports reach central --------------------------------------------------------------------
+
+
+def test_workers_and_cases_imported_after_the_first_sync_reach_another_desktop(
+    central_url: str, desktop_a: Database, desktop_b: Database
+) -> None:
+    from caseload_desktop.services import imports
+    from caseload_desktop.store import queries as q
+
+    sync_service.sync_central(desktop_a, central_url)  # the baseline, before the import
+    templates = Path(__file__).resolve().parents[2] / "resources" / "templates"
+    imports.import_file(desktop_a, templates / "workers.csv", "workers", actor="test.admin")
+    imports.import_file(desktop_a, templates / "cases.csv", "cases", actor="test.admin")
+    result = sync_service.sync_central(desktop_a, central_url)
+    assert result.rejected == 0 and result.conflicts == 0
+    with desktop_a.read() as session:
+        team = q.find_team(session, "Assessment and Intervention").name
+    sync_service.sync_central(desktop_b, central_url, teams=[team])
+    assert _board(desktop_b, team) == _board(desktop_a, team)
