@@ -2,6 +2,8 @@
 
 ``caseload-desktop [--db PATH] [--demo]`` opens the main window on a team database: the one
 named, the demo service, or (with neither) the default database if it exists.
+``caseload-desktop --self-test`` checks that this build works on this machine, offscreen
+(``caseload_desktop.selftest``), and exits 0 or 1.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from PySide6 import QtCore, QtWidgets
 
 from caseload_desktop import APP_NAME, ORG_NAME, __version__, locations, logs
 from caseload_desktop.errors import CaseloadError
+from caseload_desktop.ui.app_icon import app_icon
 from caseload_desktop.ui.garbage import GuiThreadCollector
 from caseload_desktop.ui.interaction import Interaction
 from caseload_desktop.ui.main_window import MainWindow
@@ -31,6 +34,11 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--db", type=Path, metavar="PATH", help="team database to open")
     source.add_argument(
         "--demo", action="store_true", help="open the fictional demo service (created on first use)"
+    )
+    source.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check that this installation works (offscreen, in a temporary folder), then exit",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
@@ -81,13 +89,31 @@ def open_at_start(window: MainWindow, args: argparse.Namespace) -> None:
         window.open_path(locations.default_database_path())
 
 
+def run_self_test() -> int:
+    """``--self-test``: the report goes to standard output, or, for a program without a
+    console (a windowed Windows build), to ``logs/self-test.log`` in the data folder."""
+    from caseload_desktop import selftest
+
+    if sys.stdout is not None and sys.stderr is not None:
+        return selftest.run()
+    folder = locations.data_dir() / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "self-test.log").open("w", encoding="utf-8") as report:
+        return selftest.run(report, report)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _enable_faulthandler()
+    if args.self_test:
+        return run_self_test()
     app = QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORG_NAME)
     app.setApplicationVersion(__version__)
+    app.setWindowIcon(app_icon())
+    # Wayland and the desktop's task bar match the window to caseload-desktop.desktop.
+    app.setDesktopFileName("caseload-desktop")
     sys.excepthook = _excepthook
     collector = GuiThreadCollector(app)  # Qt objects must not be collected on pool threads
 
