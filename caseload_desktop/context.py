@@ -3,6 +3,9 @@
 It holds the open database, the council's settings in force (practice rules, record style)
 and the clock. When the settings change, ``reload_settings`` reads them again; views re-read
 ``context.rules`` on the change announcement, so nothing needs a restart.
+
+The desktop app also gives it the database's one-writer lock (``ui.db_lock``), released when
+the context closes, or marks it read-only when another copy of the app holds that lock.
 """
 
 from __future__ import annotations
@@ -11,14 +14,29 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
-from caseload_desktop import clock, locations
+from caseload_desktop import APP_NAME, clock, locations
 from caseload_desktop.domain.practice import PracticeRules
 from caseload_desktop.domain.settings import DEFAULT_SETTINGS, RecordsStyle, ServiceSettings
+from caseload_desktop.errors import BadInput
 from caseload_desktop.services import settings as settings_service
 from caseload_desktop.services.changes import Change, ChangeAnnouncer
 from caseload_desktop.store import demo
-from caseload_desktop.store.engine import Database, create_database, open_database
+from caseload_desktop.store.engine import (
+    Database,
+    Passphrase,
+    create_database,
+    head_revision,
+    inspect_file,
+    open_database,
+)
+
+
+class HeldLock(Protocol):
+    """A lock on the database that the context releases when it closes."""
+
+    def release(self) -> None: ...
 
 
 @dataclasses.dataclass
@@ -30,12 +48,16 @@ class AppContext:
         settings: the council's settings, as stored in the database (``services.settings``).
         today: returns today's date as the app sees it (honours ``CASELOAD_TODAY``).
         changes: where use cases announce what they changed, and views listen.
+        read_only: another copy of the app holds the database: this one only reads it.
+        lock: the database's one-writer lock while this context holds it (released on close).
     """
 
     db: Database
     settings: ServiceSettings = DEFAULT_SETTINGS
     today: Callable[[], dt.date] = clock.today
     changes: ChangeAnnouncer = dataclasses.field(default_factory=ChangeAnnouncer)
+    read_only: bool = False
+    lock: HeldLock | None = dataclasses.field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Announced settings changes (from this desktop, or a pull) are read back first, so
@@ -61,26 +83,63 @@ class AppContext:
 
     def close(self) -> None:
         self._unsubscribe()
-        self.db.close()
+        try:
+            self.db.close()
+        finally:
+            lock, self.lock = self.lock, None
+            if lock is not None:
+                lock.release()  # after the database has closed: the next writer may start
 
 
-def open_context(path: Path, *, create: bool = False) -> AppContext:
-    """Open (or create) the team database at ``path`` and wrap it in a context."""
-    # The desktop app is what a manager opens every day: its open makes the day's backup.
-    db = create_database(path) if create else open_database(path, daily_backup=True)[0]
-    return AppContext(db=db, settings=settings_service.load_settings(db))
+def open_context(
+    path: Path,
+    *,
+    create: bool = False,
+    key: Passphrase | None = None,
+    read_only: bool = False,
+) -> AppContext:
+    """Open (or create) the team database at ``path`` and wrap it in a context.
+
+    ``key`` opens an encrypted database, or encrypts a new one (``store.engine``: a wrong one
+    is ``WrongPassphrase``, a missing one ``Encrypted``; neither writes to the file).
+    ``read_only``: another copy of the app holds the database, so this one neither migrates it
+    nor makes the day's backup, and the context says it may only read.
+    """
+    if create:
+        db = create_database(path, key)
+    elif read_only:
+        state = inspect_file(Path(path).expanduser(), key)
+        if state.revision is not None and state.revision != head_revision():
+            raise BadInput(
+                f"{path} needs updating to this version of {APP_NAME}, and another copy of the "
+                "app has it open. Close that copy first, then open it here."
+            )
+        db = open_database(path, key=key)[0]
+    else:
+        # The desktop app is what a manager opens every day: its open makes the day's backup.
+        db = open_database(path, key=key, daily_backup=True)[0]
+    return AppContext(db=db, settings=settings_service.load_settings(db), read_only=read_only)
 
 
 def open_demo_context(
     seed: int = 1,
     cases: int = demo.DEFAULT_CASES,
     progress: Callable[[int, int], bool] | None = None,
+    *,
+    key: Passphrase | None = None,
+    read_only: bool = False,
 ) -> AppContext:
     """The demo service in the data folder, created on first use (``progress`` as for
-    ``demo.generate_demo``)."""
+    ``demo.generate_demo``); ``key`` and ``read_only`` as for ``open_context`` (read-only, it
+    is never created)."""
     path = locations.demo_database_path()
     if not path.exists():
+        if read_only:
+            raise BadInput(
+                f"Another copy of {APP_NAME} is creating the demo service. Try again when it "
+                "has opened it."
+            )
         demo.create_demo_database(
             path, seed=seed, cases=cases, today=clock.today(), progress=progress
         )
-    return open_context(path)
+    return open_context(path, key=key, read_only=read_only)

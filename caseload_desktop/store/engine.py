@@ -98,7 +98,14 @@ class Encrypted(NotADatabase):
 
 
 class Damaged(NotADatabase):
-    """SQLite's quick check found the file damaged. It is left as it is: restore a backup."""
+    """SQLite's quick check found the file damaged. It is left as it is: restore a backup.
+
+    ``problem`` is what the check found, for dialogs that show it apart from the message.
+    """
+
+    def __init__(self, message: str, problem: str = "") -> None:
+        super().__init__(message)
+        self.problem = problem
 
 
 class WrongPassphrase(BadInput):
@@ -199,12 +206,14 @@ def run_quick_check(path: Path, key: Passphrase | None) -> str:
 def _damaged(path: Path, problem: str) -> Damaged:
     from caseload_desktop.store.backups import list_backups  # backups imports this module
 
-    found = list_backups(path)
+    # A file a restore replaced is kept beside the backups, and may be the damaged one.
+    found = [p for p in list_backups(path) if "-replaced-" not in p.name]
     hint = (
         f" Restore the latest backup with: caseload restore {found[0]} --db {path}" if found else ""
     )
     return Damaged(
-        f"{path} is damaged (SQLite's check found: {problem}). It has not been changed.{hint}"
+        f"{path} is damaged (SQLite's check found: {problem}). It has not been changed.{hint}",
+        problem,
     )
 
 

@@ -16,6 +16,8 @@ class Actions:
     new_database: QtGui.QAction
     open_database: QtGui.QAction
     open_demo: QtGui.QAction
+    change_passphrase: QtGui.QAction
+    encrypt_database: QtGui.QAction
     export_summary: QtGui.QAction
     export_summary_csv: QtGui.QAction
     page_setup: QtGui.QAction
@@ -101,6 +103,16 @@ def create_actions(parent: QtWidgets.QWidget) -> Actions:
         open_database=_action(parent, "&Open database…", "Open a team database file", keys.Open),
         open_demo=_action(
             parent, "Open the &demo service", "Open (or create) the fictional demo database"
+        ),
+        change_passphrase=_action(
+            parent,
+            "C&hange database passphrase…",
+            "Give the open database a new passphrase; the current one stops working",
+        ),
+        encrypt_database=_action(
+            parent,
+            "Encr&ypt this database…",
+            "Encrypt the open database, so that it cannot be read without a passphrase",
         ),
         export_summary=_action(
             parent,

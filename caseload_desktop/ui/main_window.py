@@ -9,6 +9,13 @@ its own, beside the board. Sync > Sync now (F9, and the status bar's button) syn
 records at once; a ``SyncRunner`` also syncs on a timer, off the GUI thread, and the status bar
 shows whether the last sync reached central records, the changes waiting, the last sync and the
 conflicts to settle (Sync > Conflicts).
+
+Opening a database takes its one-writer lock first (``ui.db_lock``): when another copy of the
+app holds it, the manager is told who and may open it read-only, and then every action that
+writes is disabled. An encrypted database asks for its passphrase (or uses the one remembered
+on this computer); a damaged one offers its latest backup. The status bar says whether the
+open database is encrypted. Edit > Change database passphrase… and Encrypt this database…
+close the database, rewrite the file off the GUI thread, and open it again.
 """
 
 from __future__ import annotations
@@ -22,8 +29,8 @@ from typing import TypeVar
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from caseload_desktop import APP_NAME, __version__, clock, locations
-from caseload_desktop.context import AppContext, open_context, open_demo_context
+from caseload_desktop import APP_NAME, clock, locations
+from caseload_desktop.context import AppContext, HeldLock, open_context, open_demo_context
 from caseload_desktop.display import uk_date
 from caseload_desktop.domain.practice import PracticeRules
 from caseload_desktop.domain.reasons import ChangeReason
@@ -35,13 +42,37 @@ from caseload_desktop.services import allocation_planning, exports, summaries, s
 from caseload_desktop.services import sync as sync_service
 from caseload_desktop.services.identity import current_user
 from caseload_desktop.services.supervision import DraftInput
-from caseload_desktop.store.engine import Database
+from caseload_desktop.store import encryption
+from caseload_desktop.store.backups import list_backups, restore
+from caseload_desktop.store.engine import (
+    Damaged,
+    Database,
+    Encrypted,
+    Passphrase,
+    WrongPassphrase,
+    backups_dir,
+)
 from caseload_desktop.store.queries import WorkerCaseloadRow
 from caseload_desktop.ui import printing
 from caseload_desktop.ui.actions import create_actions
 from caseload_desktop.ui.background import Progress, run_with_progress
 from caseload_desktop.ui.commands import ReassignCommand
+from caseload_desktop.ui.db_lock import DatabaseLock
+from caseload_desktop.ui.dialogs.about_dialog import AboutDialog
 from caseload_desktop.ui.dialogs.conflicts_dialog import ConflictsDialog
+from caseload_desktop.ui.dialogs.damaged_dialog import DamagedDialog
+from caseload_desktop.ui.dialogs.lock_dialog import LockDialog
+from caseload_desktop.ui.dialogs.passphrase_dialog import (
+    NewPassphraseDialog,
+    NewPassphraseMode,
+    PassphraseDialog,
+    PassphraseTries,
+    forget_passphrase,
+    keyring_user,
+    padlock_pixmap,
+    remember_passphrase,
+    remembered_passphrase,
+)
 from caseload_desktop.ui.dialogs.plan_dialog import LeaverDialog, PlanDialog
 from caseload_desktop.ui.dialogs.reassign_dialog import ReassignDialog
 from caseload_desktop.ui.dialogs.settings_dialog import SYNC, SettingsDialog
@@ -60,12 +91,16 @@ from caseload_desktop.ui.widgets.sync_status import SyncStatusBar
 STATUS_SPACING = 12
 STATUS_MESSAGE_MS = 6000
 EXPORT_MESSAGE_MS = 20000  # long enough to reach the Open button beside it
+STATUS_ICON_SIZE = 16
 PDF_FILTER = "PDF documents (*.pdf)"
 CSV_FILTER = "CSV files (*.csv)"
 _NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')  # Windows refuses these
 
 T = TypeVar("T")
 Summary = summaries.TeamSummary | summaries.ServiceSummary
+# Opens a database: (passphrase or None, read-only, progress) -> its context.
+Opener = Callable[[Passphrase | None, bool, Progress], AppContext]
+READ_ONLY_SYNC = "This database is open read-only here: the copy of the app that holds it syncs it."
 
 
 @dataclasses.dataclass(frozen=True)
@@ -136,6 +171,13 @@ class SummaryRequest:
         return team, data
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.expanduser().resolve() == b.expanduser().resolve()
+    except OSError:
+        return False
+
+
 def _go_on(progress: Progress, done: int, total: int) -> None:
     if not progress(done, total):
         raise Cancelled("The caseload summary was cancelled.")
@@ -156,6 +198,8 @@ class MainWindow(QtWidgets.QMainWindow):
         conflicts_dialog: the Conflicts panel while it is open, else None.
         exported: the file the last export wrote (the status bar's Open button opens it).
         supervision_editors: the supervision editors open, by session id.
+        encryption_label, read_only_label: the status bar's "Encrypted" / "Not encrypted"
+            and "Read-only", beside the database's name.
     """
 
     database_changed = QtCore.Signal(str)
@@ -169,6 +213,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.supervision_editors: dict[int, SupervisionEditor] = {}
         self._export_message = ""
         self._export_folder: Path | None = None  # where the last export went, this session
+        # Wrong passphrases by database, kept while the window lives: closing the passphrase
+        # dialog does not skip the pause after three of them.
+        self._passphrase_tries: dict[str, PassphraseTries] = {}
         self.setObjectName("main_window")
         self.preferences = preferences or Preferences()
         self.apply_display_preferences()
@@ -219,6 +266,9 @@ class MainWindow(QtWidgets.QMainWindow):
         edit_menu.addAction(self.redo_action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.main_actions.reassign)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.main_actions.change_passphrase)
+        edit_menu.addAction(self.main_actions.encrypt_database)
         edit_menu.addSeparator()
         edit_menu.addAction(self.main_actions.settings)
         team_menu = bar.addMenu("&Team")
@@ -310,6 +360,33 @@ class MainWindow(QtWidgets.QMainWindow):
         self.open_export_button.hide()  # shown beside the message of an export
         self.sync_status = SyncStatusBar(self.sync_runner, self.sync_actions.sync_now)
         self.sync_status.hide()  # shown while a database is open
+        self.encryption_icon = QtWidgets.QLabel()
+        self.encryption_icon.setObjectName("encryption_icon")
+        self.encryption_icon.setAccessibleName("Padlock")
+        self.encryption_label = QtWidgets.QLabel()
+        self.encryption_label.setObjectName("encryption_label")
+        self.encryption_label.setAccessibleName("Database encryption")
+        self.encryption_status = QtWidgets.QWidget()
+        self.encryption_status.setObjectName("encryption_status")
+        encryption_row = QtWidgets.QHBoxLayout(self.encryption_status)
+        encryption_row.setContentsMargins(0, 0, STATUS_SPACING, 0)
+        encryption_row.setSpacing(4)
+        encryption_row.addWidget(self.encryption_icon)
+        encryption_row.addWidget(self.encryption_label)
+        self.encryption_status.hide()  # shown while a database is open
+        # Bold by markup, not by font: the label follows the app's text size setting.
+        self.read_only_label = QtWidgets.QLabel("<b>Read-only</b>")
+        self.read_only_label.setObjectName("read_only_label")
+        self.read_only_label.setAccessibleName("Read-only: another copy of the app holds it")
+        self.read_only_label.setToolTip(
+            "Another copy of Caseload Desktop had this database open when you opened it, so "
+            "you can look and print but not change anything. Close that copy, then open the "
+            "database again here to change it."
+        )
+        self.read_only_label.setContentsMargins(0, 0, STATUS_SPACING, 0)
+        self.read_only_label.hide()
+        status.addWidget(self.encryption_status)
+        status.addWidget(self.read_only_label)
         status.addWidget(self.database_label, 1)
         status.addPermanentWidget(self.open_export_button)
         status.addPermanentWidget(self.busy_indicator)
@@ -320,6 +397,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.main_actions.new_database.triggered.connect(self.new_database)
         self.main_actions.open_database.triggered.connect(self.open_database)
         self.main_actions.open_demo.triggered.connect(self.open_demo)
+        self.main_actions.change_passphrase.triggered.connect(self.change_passphrase)
+        self.main_actions.encrypt_database.triggered.connect(self.encrypt_database)
         self.main_actions.quit.triggered.connect(self.close)
         self.main_actions.refresh.triggered.connect(self.refresh)
         self.main_actions.reassign.triggered.connect(self.reassign_selected)
@@ -357,24 +436,24 @@ class MainWindow(QtWidgets.QMainWindow):
         previous, self.context = self.context, context
         if previous is not context:
             self.undo_stack.clear()  # commands belong to the database they changed
-        self.main_actions.refresh.setEnabled(context is not None)
+        writable = context is not None and not context.read_only
         for action in (
-            self.main_actions.reassign,
-            self.main_actions.worker_leaving,
-            self.main_actions.allocate_queue,
-            self.main_actions.export_summary,
-            self.main_actions.export_summary_csv,
+            self.main_actions.refresh,
             self.main_actions.print_preview,
             self.main_actions.print_summary,
-            self.sync_actions.sync_now,
-            self.sync_actions.conflicts,
         ):
             action.setEnabled(context is not None)
+        for action in self.writing_actions():
+            action.setEnabled(writable)
+        encrypted = context is not None and context.db.encrypted
+        self.main_actions.change_passphrase.setEnabled(writable and encrypted)
+        self.main_actions.encrypt_database.setEnabled(writable and not encrypted)
         if previous is not context and self.conflicts_dialog is not None:
             # The conflicts belong to the database they were read from.
             self.conflicts_dialog.close()  # forgotten at once (``_conflicts_dialog_closed``)
         self.sync_status.set_context(context)
         self._configure_sync()
+        self._show_protection(context)
         if context is None:
             self.setWindowTitle(APP_NAME)
             self.database_label.setText("No database open")
@@ -386,7 +465,8 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.board.deleteLater()
                 self.board = None
         else:
-            self.setWindowTitle(f"{context.db.path.name} — {APP_NAME}")
+            read_only = " (read-only)" if context.read_only else ""
+            self.setWindowTitle(f"{context.db.path.name}{read_only} — {APP_NAME}")
             self.database_label.setText(f"Database: {context.db.path}")
             self.database_label.setToolTip(str(context.db.path))
             if self.board is None:
@@ -419,6 +499,58 @@ class MainWindow(QtWidgets.QMainWindow):
         self._show_today()
         self.database_changed.emit("" if context is None else str(context.db.path))
 
+    def writing_actions(self) -> list[QtGui.QAction]:
+        """The actions that change the database: disabled while it is open read-only (another
+        copy of the app holds it). Supervision's two follow the selected worker as well
+        (``_update_supervision_actions``)."""
+        return [
+            self.main_actions.reassign,
+            self.main_actions.worker_leaving,
+            self.main_actions.allocate_queue,
+            # An export is recorded in the database (audit and outbox): a change too.
+            self.main_actions.export_summary,
+            self.main_actions.export_summary_csv,
+            self.sync_actions.sync_now,
+            self.sync_actions.conflicts,
+        ]
+
+    @property
+    def read_only(self) -> bool:
+        """The open database is read-only here (another copy of the app holds it)."""
+        return self.context is not None and self.context.read_only
+
+    def _show_protection(self, context: AppContext | None) -> None:
+        """The status bar's "Encrypted" / "Not encrypted" and "Read-only"."""
+        self.encryption_status.setVisible(context is not None)
+        self.read_only_label.setVisible(context is not None and context.read_only)
+        if context is None:
+            return
+        encrypted = context.db.encrypted
+        self.encryption_icon.setPixmap(
+            padlock_pixmap(
+                encrypted,
+                STATUS_ICON_SIZE,
+                self.palette().color(QtGui.QPalette.ColorRole.WindowText),
+                self.devicePixelRatioF(),
+            )
+        )
+        self.encryption_label.setText("Encrypted" if encrypted else "Not encrypted")
+        self.encryption_label.setAccessibleName(
+            "Database encryption: " + ("encrypted" if encrypted else "not encrypted")
+        )
+        tip = (
+            "The database file is encrypted: it cannot be read without its passphrase."
+            if encrypted
+            else "The database file is not encrypted: anyone who gets the file can read it. "
+            "Edit > Encrypt this database… protects it."
+        )
+        self.encryption_status.setToolTip(tip)
+        self.encryption_label.setAccessibleDescription(tip)
+
+    def tell(self, title: str, message: str) -> None:
+        """A message for the manager to read and close (a seam that tests replace)."""
+        QtWidgets.QMessageBox.information(self, title, message)
+
     @QtCore.Slot(str)
     def _show_board_error(self, message: str) -> None:
         Interaction.show_error(self, "Cannot read the board", message)
@@ -443,35 +575,211 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # --- Commands --------------------------------------------------------------------------
 
-    def _try_open(
+    def _open(
         self,
-        opener: Callable[[Progress], AppContext],
+        path: Path,
+        opener: Opener,
         what: str,
         label: str,
         *,
+        key: Passphrase | None = None,
         cancellable: bool = False,
-    ) -> None:
-        """Open a database off the GUI thread (it may be migrated or generated first)."""
+        creating: bool = False,
+    ) -> AppContext | None:
+        """Open the database at ``path`` with ``opener``, off the GUI thread (it may be
+        checked, backed up, migrated or generated first), and show it.
+
+        Its lock first: when another copy of the app holds it, the manager may open it
+        read-only. Then ``key``, or, for an encrypted file, the passphrase remembered or asked
+        for; a damaged file offers its latest backup. None when nothing was opened (the
+        reason shown, or the manager cancelled).
+        """
         if not self.close_supervision_editors():
-            return
+            return None
+        locked = self._lock_for(path, creating=creating)
+        if locked is None:
+            return None
+        lock, read_only = locked
+        current = self.context
+        handed_over = current is not None and lock is not None and lock is current.lock
         try:
-            context = run_with_progress(self, APP_NAME, label, opener, cancellable=cancellable)
-        except Cancelled:
-            return
-        except CaseloadError as exc:
-            Interaction.show_error(self, f"Cannot {what}", str(exc))
-            return
+            context = self._open_with_key(path, opener, what, label, key, read_only, cancellable)
+        except BaseException:
+            if lock is not None and not handed_over:
+                lock.release()
+            raise
+        if context is None:
+            if lock is not None and not handed_over:
+                lock.release()
+            return None
+        if handed_over and current is not None:
+            current.lock = None  # the database opened again keeps the lock
+        context.lock = lock
         self.set_context(context)
+        if read_only:
+            self.statusBar().showMessage(
+                f"Opened {path.name} read-only: another copy of {APP_NAME} holds it.",
+                STATUS_MESSAGE_MS,
+            )
+        return context
+
+    def _lock_for(self, path: Path, *, creating: bool) -> tuple[HeldLock | None, bool] | None:
+        """The one-writer lock of ``path`` and whether to open it read-only: (lock, False),
+        or (None, True) when another copy holds it and the manager chose read-only; None
+        when the manager cancelled or no lock could be made (said why)."""
+        current = self.context
+        if current is not None and current.lock is not None and _same_file(current.db.path, path):
+            return current.lock, False  # this window holds it already
+        lock = DatabaseLock(path)
+        try:
+            if lock.try_acquire():
+                return lock, False
+        except CaseloadError as exc:
+            Interaction.show_error(self, "Cannot open the database", str(exc))
+            return None
+        holder = lock.holder()
+        if creating:
+            who = holder.describe() if holder is not None else "another program"
+            Interaction.show_error(
+                self,
+                "Cannot create the database",
+                f"Another copy of {APP_NAME} is using {path} ({who}). Choose another name.",
+            )
+            return None
+        if not LockDialog.ask(self, path, holder):
+            return None
+        return None, True
+
+    def _open_with_key(
+        self,
+        path: Path,
+        opener: Opener,
+        what: str,
+        label: str,
+        key: Passphrase | None,
+        read_only: bool,
+        cancellable: bool,
+    ) -> AppContext | None:
+        """Open with ``key``; an encrypted file asks for its passphrase (``_unlock``), a
+        damaged one offers a backup, then opens again."""
+        used: list[Passphrase | None] = [key]  # the passphrase of the last try
+
+        def attempt(k: Passphrase | None, parent: QtWidgets.QWidget) -> AppContext:
+            used[0] = k
+            return run_with_progress(
+                parent,
+                APP_NAME,
+                label,
+                lambda progress: opener(k, read_only, progress),
+                cancellable=cancellable,
+            )
+
+        while True:
+            try:
+                try:
+                    return attempt(key, self)
+                except Encrypted:
+                    if key is not None:
+                        raise
+                    return self._unlock(path, attempt)
+            except Cancelled:
+                return None
+            except Damaged as exc:
+                if not self._restore_damaged(path, used[0], str(exc), read_only):
+                    return None
+                key = used[0]  # the restored backup opens with the same passphrase
+            except CaseloadError as exc:
+                Interaction.show_error(self, f"Cannot {what}", str(exc))
+                return None
+
+    def _unlock(
+        self, path: Path, attempt: Callable[[Passphrase, QtWidgets.QWidget], AppContext]
+    ) -> AppContext | None:
+        """An encrypted database: the passphrase remembered on this computer, else the one
+        the manager types (``PassphraseDialog``); None when they cancel."""
+        note = ""
+        remembered = remembered_passphrase(path)
+        if remembered is not None:
+            try:
+                return attempt(remembered, self)
+            except WrongPassphrase:
+                note = (
+                    "The passphrase remembered on this computer did not open it: it may have "
+                    "been changed. Type the passphrase it has now."
+                )
+        tries = self._passphrase_tries.setdefault(keyring_user(path), PassphraseTries())
+        unlocked = PassphraseDialog.ask(
+            self, path, attempt, tries, note=note, remember=remembered is not None
+        )
+        if unlocked is None:
+            return None
+        self._keep_passphrase(
+            path, unlocked.key if unlocked.remember else None, forget=remembered is not None
+        )
+        return unlocked.value
+
+    def _keep_passphrase(self, path: Path, key: Passphrase | None, *, forget: bool) -> None:
+        """Remember ``key`` for ``path`` on this computer; with None, forget the one
+        remembered (when ``forget``)."""
+        if key is not None:
+            problem = remember_passphrase(path, key)
+            if problem:
+                self.statusBar().showMessage(problem, STATUS_MESSAGE_MS)
+        elif forget:
+            forget_passphrase(path)
+
+    def _restore_damaged(
+        self, path: Path, key: Passphrase | None, problem: str, read_only: bool
+    ) -> bool:
+        """The damaged-file dialog; True when a backup was restored in its place."""
+        backup = DamagedDialog.ask(self, path, problem, may_restore=not read_only)
+        if backup is None:
+            return False
+        try:
+            kept = run_with_progress(
+                self,
+                APP_NAME,
+                f"Restoring {path.name} from {backup.name}…",
+                lambda _progress: restore(path, backup, key),
+                cancellable=False,
+            )
+        except CaseloadError as exc:
+            Interaction.show_error(self, "Cannot restore the backup", str(exc))
+            return False
+        self.tell(
+            "Backup restored",
+            f"{path.name} was restored from the backup {backup.name}; changes made after "
+            f"that backup are not in it. The damaged file was kept, unchanged, at {kept}.",
+        )
+        return True
 
     @QtCore.Slot()
     def new_database(self) -> None:
+        """File > New database…: a file name, then a passphrase (encrypted unless the
+        manager chooses otherwise)."""
         path = Interaction.choose_new_database(self, locations.data_dir())
-        if path is not None:
-            self._try_open(
-                lambda _progress: open_context(path, create=True),
-                "create the database",
-                f"Creating {path.name}…",
+        if path is None:
+            return
+        if path.exists():  # said before the passphrase is asked for, not after
+            Interaction.show_error(
+                self,
+                "Cannot create the database",
+                f"{path} already exists; choose another name, or open it instead.",
             )
+            return
+        answer = NewPassphraseDialog.ask(self, NewPassphraseMode.NEW, path)
+        if answer is None:
+            return
+        context = self._open(
+            path,
+            lambda key, _read_only, _progress: open_context(path, create=True, key=key),
+            "create the database",
+            f"Creating {path.name}…",
+            key=answer.key,
+            creating=True,
+        )
+        if context is not None and answer.key is not None and answer.remember:
+            self._keep_passphrase(path, answer.key, forget=False)
 
     @QtCore.Slot()
     def open_database(self) -> None:
@@ -482,17 +790,198 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def open_path(self, path: Path) -> None:
         # Not cancellable: an older database is backed up and migrated in one transaction.
-        self._try_open(
-            lambda _progress: open_context(path), "open the database", f"Opening {path.name}…"
+        self._open(
+            path,
+            lambda key, read_only, _progress: open_context(path, key=key, read_only=read_only),
+            "open the database",
+            f"Opening {path.name}…",
         )
 
     @QtCore.Slot()
     def open_demo(self) -> None:
-        self._try_open(
-            lambda progress: open_demo_context(progress=progress),
+        path = locations.demo_database_path()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)  # its lock file goes beside it
+        except OSError as exc:
+            Interaction.show_error(
+                self, "Cannot open the demo", f"Cannot create {path.parent}: {exc.strerror}."
+            )
+            return
+        self._open(
+            path,
+            lambda key, read_only, progress: open_demo_context(
+                progress=progress, key=key, read_only=read_only
+            ),
             "open the demo",
             "Opening the demo service (created the first time)…",
             cancellable=True,
+        )
+
+    # --- Passphrase and encryption ---------------------------------------------------------
+
+    def _detach_for_rewrite(self) -> tuple[Path, HeldLock | None] | None:
+        """Close the open database so that its file can be rewritten, keeping its lock: the
+        board and any sync let go of it first. None when a supervision editor stays open."""
+        context = self.context
+        if context is None or not self.close_supervision_editors():
+            return None
+        lock, context.lock = context.lock, None
+        self.set_context(None)  # closes it, or has the running sync close it when it stops
+        if self.sync_runner.is_running:
+            # The sync was told to stop; it closes the database as it does (``_on_done``,
+            # delivered before this wait's own end).
+            pool = self.sync_runner.pool
+            run_with_progress(
+                self,
+                APP_NAME,
+                "Waiting for the sync to stop…",
+                lambda _progress: pool.waitForDone(),
+                cancellable=False,
+            )
+        return context.db.path, lock
+
+    def _rewrite(
+        self,
+        path: Path,
+        lock: HeldLock | None,
+        label: str,
+        title: str,
+        work: Callable[[], T],
+        *,
+        before: Passphrase | None,
+        after: Passphrase | None,
+    ) -> tuple[T] | None:
+        """``work`` on the closed database at ``path`` off the GUI thread, then open it again
+        with ``after`` (with ``before`` if ``work`` failed); ``(result,)``, or None when it
+        failed (said why)."""
+
+        def rewrite(_progress: Progress) -> tuple[T, AppContext]:
+            done = work()
+            return done, open_context(path, key=after)
+
+        try:
+            done, context = run_with_progress(self, APP_NAME, label, rewrite, cancellable=False)
+        except BaseException as exc:
+            self._reopen(path, lock, [before, after])
+            if isinstance(exc, CaseloadError):
+                Interaction.show_error(self, title, str(exc))
+                return None
+            raise
+        context.lock = lock
+        self.set_context(context)
+        return (done,)
+
+    def _reopen(self, path: Path, lock: HeldLock | None, keys: list[Passphrase | None]) -> None:
+        """After a failed rewrite: open the database again with the first of ``keys`` that
+        opens it (the file is whole either way); else leave it closed and say why."""
+        problem = ""
+        for key in keys:
+
+            def reopen(_progress: Progress, key: Passphrase | None = key) -> AppContext:
+                return open_context(path, key=key)
+
+            try:
+                context = run_with_progress(
+                    self, APP_NAME, f"Opening {path.name} again…", reopen, cancellable=False
+                )
+            except (WrongPassphrase, Encrypted):
+                continue
+            except CaseloadError as exc:
+                problem = str(exc)
+                break
+            context.lock = lock
+            self.set_context(context)
+            return
+        if lock is not None:
+            lock.release()
+        Interaction.show_error(
+            self, "Cannot open the database again", problem or f"{path} did not open."
+        )
+
+    @QtCore.Slot()
+    def change_passphrase(self) -> None:
+        """Edit > Change database passphrase…: the current passphrase, then the new one twice;
+        the database closes, is re-encrypted, and opens again under the new one."""
+        context = self.context
+        if context is None or context.read_only or context.db.key is None:
+            return
+        path, old = context.db.path, context.db.key
+        had = remembered_passphrase(path) is not None
+        answer = NewPassphraseDialog.ask(
+            self, NewPassphraseMode.CHANGE, path, current=old, remember=had
+        )
+        if answer is None or answer.key is None:
+            return
+        new = answer.key
+        detached = self._detach_for_rewrite()
+        if detached is None:
+            return
+        path, lock = detached
+        done = self._rewrite(
+            path,
+            lock,
+            f"Changing the passphrase of {path.name}…",
+            "Cannot change the passphrase",
+            lambda: encryption.change_passphrase(path, old, new),
+            before=old,
+            after=new,
+        )
+        if done is None:
+            return
+        self._keep_passphrase(path, new if answer.remember else None, forget=had)
+        self.tell(
+            "Passphrase changed",
+            f"{path.name} now opens with the new passphrase only; the old one no longer "
+            "opens it. Backups made before keep the passphrase they were made with.",
+        )
+
+    @QtCore.Slot()
+    def encrypt_database(self) -> None:
+        """Edit > Encrypt this database…: a passphrase twice; the database closes, is
+        encrypted off the GUI thread (a new file swapped in, with an encrypted backup), and
+        opens again."""
+        context = self.context
+        if context is None or context.read_only or context.db.encrypted:
+            return
+        answer = NewPassphraseDialog.ask(self, NewPassphraseMode.ENCRYPT, context.db.path)
+        if answer is None or answer.key is None:
+            return
+        key = answer.key
+        detached = self._detach_for_rewrite()
+        if detached is None:
+            return
+        path, lock = detached
+
+        def encrypt() -> tuple[Path, list[Path]]:
+            backup = encryption.encrypt_in_place(path, key)
+            plain = [b for b in list_backups(path) if not encryption.is_encrypted(b)]
+            return backup, plain
+
+        done = self._rewrite(
+            path,
+            lock,
+            f"Encrypting {path.name}…",
+            "Cannot encrypt the database",
+            encrypt,
+            before=None,
+            after=key,
+        )
+        if done is None:
+            return
+        ((backup, plain),) = done
+        if answer.remember:
+            self._keep_passphrase(path, key, forget=False)
+        older = (
+            f" The {len(plain)} older backups in {backups_dir(path)} are not encrypted: "
+            "anyone who gets them can read them. Delete them once you have checked that the "
+            "encrypted database opens with your passphrase."
+            if plain
+            else ""
+        )
+        self.tell(
+            "Database encrypted",
+            f"{path.name} is now encrypted: it opens only with its passphrase. An encrypted "
+            f"backup of it is at {backup}.{older}",
         )
 
     # --- Reassignment ----------------------------------------------------------------------
@@ -504,6 +993,13 @@ class MainWindow(QtWidgets.QMainWindow):
         The path of a drop and of Ctrl+R alike.
         """
         if self.context is None or self.board is None or not case_versions:
+            return
+        if self.context.read_only:
+            self.statusBar().showMessage(
+                "This database is open read-only here: move cases in the copy of the app "
+                "that holds it.",
+                STATUS_MESSAGE_MS,
+            )
             return
         name = "the unallocated queue" if worker_id is None else self.board.worker_name(worker_id)
         from_leavers = self.board.cases_with_leavers(set(case_versions))
@@ -795,8 +1291,9 @@ class MainWindow(QtWidgets.QMainWindow):
         worker = self.selected_worker()
         start = self.main_actions.start_supervision
         records = self.main_actions.supervision_records
-        start.setEnabled(worker is not None and worker.status == "active")
-        records.setEnabled(worker is not None)
+        writable = not self.read_only  # a draft opened saves itself: a change
+        start.setEnabled(writable and worker is not None and worker.status == "active")
+        records.setEnabled(writable and worker is not None)
         if worker is None:
             start.setText("&Start supervision…")
             start.setStatusTip("Start a supervision session with the worker selected on the board")
@@ -929,7 +1426,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def open_settings(self, page: str | None) -> None:
         """The settings dialog, on ``page`` (a page's name) if given."""
-        dialog = SettingsDialog(self.context, self.preferences, self)
+        # Read-only: the council's settings can be read, this desktop's preferences changed.
+        dialog = SettingsDialog(
+            self.context, self.preferences, self, may_edit_rules=not self.read_only
+        )
         dialog.preferences_applied.connect(self.apply_display_preferences)
         dialog.preferences_applied.connect(self._configure_sync)
         if page is not None:
@@ -960,16 +1460,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     @QtCore.Slot()
     def show_about(self) -> None:
-        db = self.context.db if self.context else None
-        lines = [
-            f"<h3>{APP_NAME} {__version__}</h3>",
-            "<p>Allocated, orphaned and unallocated cases at a glance, for team managers in "
-            "children's social care.</p>",
-            f"<p>Database: {db.path if db else 'none open'}<br>",
-            f"Schema revision: {db.revision if db else '—'}<br>",
-            f"Data folder: {locations.data_dir()}</p>",
-        ]
-        Interaction.show_about(self, f"About {APP_NAME}", "".join(lines))
+        """Help > About: the version, the database's schema revision and the data folder."""
+        AboutDialog.ask(self, self.context)
 
     # --- Sync ------------------------------------------------------------------------------
 
@@ -977,11 +1469,10 @@ class MainWindow(QtWidgets.QMainWindow):
     def _configure_sync(self) -> None:
         """Sync the open database with the target the preferences name (none: not set up)."""
         database = None if self.context is None else self.context.db.path
-        self.sync_runner.configure(
-            self.context,
-            SyncTarget.from_preferences(self.preferences, database),
-            self.preferences.get(SYNC_INTERVAL),
-        )
+        target = SyncTarget.from_preferences(self.preferences, database)
+        if self.read_only and not target.off_because:
+            target = dataclasses.replace(target, off_because=READ_ONLY_SYNC)
+        self.sync_runner.configure(self.context, target, self.preferences.get(SYNC_INTERVAL))
 
     @QtCore.Slot()
     def sync_now(self) -> None:
@@ -1020,7 +1511,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def show_conflicts(self) -> ConflictsDialog | None:
         """Sync > Conflicts… (and the status bar's count): the Conflicts panel, beside the
         board; the one already open comes to the front."""
-        if self.context is None:
+        if self.context is None or self.context.read_only:
             return None
         dialog = self.conflicts_dialog
         if dialog is None:

@@ -13,6 +13,9 @@ from PySide6 import QtCore, QtWidgets
 from caseload_desktop import app, locations
 from caseload_desktop.context import open_context
 from caseload_desktop.store.demo import INSPECTION_TEAM
+from caseload_desktop.store.engine import Passphrase
+from caseload_desktop.ui.dialogs.about_dialog import AboutDialog
+from caseload_desktop.ui.dialogs.passphrase_dialog import NewPassphrase, NewPassphraseDialog
 from caseload_desktop.ui.interaction import Interaction
 from caseload_desktop.ui.main_window import MainWindow
 
@@ -122,6 +125,9 @@ def test_file_new_creates_an_empty_database_and_opens_it(
     monkeypatch.setattr(
         Interaction, "choose_new_database", classmethod(lambda cls, parent, start: target)
     )
+    # The passphrase asked next (tests/gui/test_security_gui.py tests that dialog itself).
+    answer = NewPassphrase(Passphrase("a new team's passphrase"), remember=False)
+    monkeypatch.setattr(NewPassphraseDialog, "ask", classmethod(lambda cls, *a, **k: answer))
     win.main_actions.new_database.trigger()
     assert target.exists()
     assert str(target) in win.database_label.text()
@@ -207,13 +213,13 @@ def test_cancelling_the_demo_while_it_is_built_keeps_nothing(
 def test_about_names_version_schema_and_data_folder(
     window: MainWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    shown: list[str] = []
-    monkeypatch.setattr(
-        Interaction, "show_about", classmethod(lambda cls, parent, title, text: shown.append(text))
-    )
+    shown: list[object] = []
+    monkeypatch.setattr(AboutDialog, "exec", lambda self: shown.append(self.facts) or 0)
     window.main_actions.about.trigger()
     assert window.context is not None
-    assert window.context.db.revision in shown[0] and "Data folder" in shown[0]
+    facts = shown[0]
+    assert getattr(facts, "revision", None) == window.context.db.revision
+    assert getattr(facts, "data_folder", None) == locations.data_dir()
 
 
 def test_quit_closes_the_window_and_the_database(window: MainWindow) -> None:
