@@ -387,7 +387,17 @@ def build_parser() -> argparse.ArgumentParser:
     bench_cmd.add_argument(
         "figures",
         nargs="?",
-        choices=["all", "open", "board", "queues", "reassign", "summary", "supervision", "sync"],
+        choices=[
+            "all",
+            "open",
+            "board",
+            "queues",
+            "reassign",
+            "summary",
+            "supervision",
+            "import",
+            "sync",
+        ],
         default="all",
         help="what to measure (default all)",
     )
@@ -600,6 +610,8 @@ def cmd_bench(args: argparse.Namespace, out: TextIO) -> int:
         figures += bench.bench_summary(args.cases, args.team_size, args.seed, args.repeat)
     if args.figures in ("all", "supervision"):
         figures += bench.bench_supervision(args.cases, args.team_size, args.seed, args.repeat)
+    if args.figures in ("all", "import"):
+        figures += bench.bench_import(args.cases, args.team_size, args.seed, args.repeat)
     if args.figures in ("all", "sync"):
         pushed = bench.bench_sync(
             args.cases, args.team_size, args.seed, args.repeat, central=args.central

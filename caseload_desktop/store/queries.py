@@ -544,9 +544,7 @@ def queues(
     """
     table = case_table(session, today, team_id=team_id)
     queued = (
-        table.record(i, rules)
-        for i in range(len(table))
-        if table.queue(i) is not Queue.ALLOCATED
+        table.record(i, rules) for i in range(len(table)) if table.queue(i) is not Queue.ALLOCATED
     )
     return queues_of(queued, today)
 

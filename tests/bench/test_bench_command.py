@@ -99,7 +99,11 @@ def test_bench_sync_pushes_to_a_real_postgresql_beside_the_copy_floor(tmp_path: 
 
 
 def test_bench_open_and_queues_run_beside_their_raw_floors(tmp_path: Path) -> None:
-    for which, name in (("open", "open database"), ("queues", "queues: service")):
+    for which, name in (
+        ("open", "open database"),
+        ("queues", "queues: service"),
+        ("import", "import 200 case rows"),
+    ):
         target = tmp_path / f"{which}.json"
         argv = ["bench", which, "--cases", "200", "--team-size", "60", "--repeat", "1"]
         assert cli.main([*argv, "--json", str(target)], out=io.StringIO()) == 0
