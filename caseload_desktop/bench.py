@@ -1029,3 +1029,75 @@ def bench_import(cases: int, team_size: int, seed: int, repeat: int) -> list[Fig
             "floor: csv + executemany of the same rows",
         )
     ]
+
+
+# --- Encryption -----------------------------------------------------------------------------
+
+BENCH_PASSPHRASE = "bench passphrase, not a secret"
+
+
+def _encrypted_copy(service: Path) -> Path:
+    """An encrypted copy of a cached demo, made on first use and kept beside it."""
+    from caseload_desktop.store.encryption import encrypt_in_place
+    from caseload_desktop.store.engine import Passphrase
+
+    path = service.with_name(service.stem + "-encrypted" + service.suffix)
+    if not path.exists():
+        import shutil
+
+        partial = path.with_name(path.name + ".building")
+        shutil.copyfile(service, partial)
+        encrypt_in_place(partial, Passphrase(BENCH_PASSPHRASE))
+        partial.rename(path)
+    return path
+
+
+def bench_encryption(cases: int, team_size: int, seed: int, repeat: int) -> list[Figure]:
+    """The cost of encryption: from opening the database to the board filled for the largest
+    team, on an SQLCipher copy of the service against the plain one, in turns."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6 import QtCore, QtWidgets
+
+    from caseload_desktop.context import open_context
+    from caseload_desktop.store.engine import Passphrase
+    from caseload_desktop.ui.preferences import Preferences
+    from caseload_desktop.ui.widgets.caseload_board import CaseloadBoard
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    today = clock.today()
+    plain = cached_demo(cases, team_size, seed, today)
+    encrypted = _encrypted_copy(plain)
+    team_id, team_name, count = _largest_team(plain, today)
+    key = Passphrase(BENCH_PASSPHRASE)
+    ours: list[float] = []
+    floor: list[float] = []
+    with tempfile.TemporaryDirectory() as scratch:
+        preferences = Preferences(
+            QtCore.QSettings(str(Path(scratch) / "bench.ini"), QtCore.QSettings.Format.IniFormat)
+        )
+
+        def fill(path: Path, passphrase: Passphrase | None) -> None:
+            context = open_context(path, key=passphrase)
+            board = CaseloadBoard(context, preferences)
+            board.select_team(team_name)
+            board.wait_until_loaded()
+            app.processEvents()
+            assert board.data is not None and board.data.team_id == team_id
+            board.deleteLater()
+            context.close()
+
+        fill(plain, None)  # the day's backups, made once, outside the timings
+        fill(encrypted, key)
+        for _ in range(repeat):
+            ours.append(_time(functools.partial(fill, encrypted, key)))
+            floor.append(_time(functools.partial(fill, plain, None)))
+            app.processEvents()
+    return [
+        Figure(
+            "encrypted: open + board",
+            ours,
+            floor,
+            target_ratio=1.5,
+            detail=f"{team_name}, {count} open cases; floor: the same on the plain database",
+        )
+    ]

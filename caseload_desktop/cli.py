@@ -396,6 +396,7 @@ def build_parser() -> argparse.ArgumentParser:
             "summary",
             "supervision",
             "import",
+            "encryption",
             "sync",
         ],
         default="all",
@@ -612,6 +613,8 @@ def cmd_bench(args: argparse.Namespace, out: TextIO) -> int:
         figures += bench.bench_supervision(args.cases, args.team_size, args.seed, args.repeat)
     if args.figures in ("all", "import"):
         figures += bench.bench_import(args.cases, args.team_size, args.seed, args.repeat)
+    if args.figures in ("all", "encryption"):
+        figures += bench.bench_encryption(args.cases, args.team_size, args.seed, args.repeat)
     if args.figures in ("all", "sync"):
         pushed = bench.bench_sync(
             args.cases, args.team_size, args.seed, args.repeat, central=args.central

@@ -154,7 +154,7 @@ _DOCUMENTS = {"supervision.finalised": "pdf", "summary.exported": "content"}
 def verify(path: Path, key: Passphrase | None) -> VerifyReport:
     """The full checks of ``caseload verify``. Reads only."""
     inspect_file(path, key)
-    conn = connect_raw(read_only_uri(path), key, uri=True)
+    conn = connect_raw(read_only_uri(path), key, uri=True, file=path)
     try:
         integrity = [str(row[0]) for row in conn.execute("PRAGMA integrity_check")]
         cipher = None

@@ -103,6 +103,7 @@ def test_bench_open_and_queues_run_beside_their_raw_floors(tmp_path: Path) -> No
         ("open", "open database"),
         ("queues", "queues: service"),
         ("import", "import 200 case rows"),
+        ("encryption", "encrypted: open + board"),
     ):
         target = tmp_path / f"{which}.json"
         argv = ["bench", which, "--cases", "200", "--team-size", "60", "--repeat", "1"]
