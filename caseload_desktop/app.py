@@ -41,7 +41,40 @@ def build_parser() -> argparse.ArgumentParser:
         help="check that this installation works (offscreen, in a temporary folder), then exit",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    # For ``caseload bench``: show this team ("all": every team), quit once the board is
+    # painted, and print the peak memory. Not for users, so not in --help.
+    parser.add_argument("--bench-board", metavar="TEAM", help=argparse.SUPPRESS)
     return parser
+
+
+def _bench_board(app: QtWidgets.QApplication, window: MainWindow, team: str) -> None:
+    """Once the window has a board, show ``team`` ("all": every team); when that is loaded,
+    paint the window once, print the peak memory and quit."""
+    import resource
+
+    def painted() -> None:
+        board = window.board
+        assert board is not None and board.data is not None
+        if (board.data.team_id is None) != (team == "all"):
+            return  # the board first loaded the team it opens with: wait for ours
+        window.repaint()  # synchronous: the first painted board
+        peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        sys.stdout.write(f"peak_rss_kib={peak_kib}\n")
+        sys.stdout.flush()
+        app.quit()
+
+    def wait_for_board() -> None:
+        board = window.board
+        if board is None:
+            return
+        timer.stop()
+        board.loaded.connect(painted)
+        board.select_team(None if team == "all" else team)
+
+    timer = QtCore.QTimer(app)
+    timer.setInterval(5)
+    timer.timeout.connect(wait_for_board)
+    timer.start()
 
 
 def _excepthook(
@@ -120,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = MainWindow()
     window.show()
     QtCore.QTimer.singleShot(0, lambda: open_at_start(window, args))
+    if args.bench_board:
+        _bench_board(app, window, args.bench_board)
     try:
         return app.exec()
     finally:

@@ -397,6 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
             "supervision",
             "import",
             "encryption",
+            "app",
             "sync",
         ],
         default="all",
@@ -615,6 +616,8 @@ def cmd_bench(args: argparse.Namespace, out: TextIO) -> int:
         figures += bench.bench_import(args.cases, args.team_size, args.seed, args.repeat)
     if args.figures in ("all", "encryption"):
         figures += bench.bench_encryption(args.cases, args.team_size, args.seed, args.repeat)
+    if args.figures in ("all", "app"):
+        figures += bench.bench_app(args.cases, args.team_size, args.seed, args.repeat)
     if args.figures in ("all", "sync"):
         pushed = bench.bench_sync(
             args.cases, args.team_size, args.seed, args.repeat, central=args.central

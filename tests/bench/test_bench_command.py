@@ -48,7 +48,8 @@ def test_a_second_run_reuses_the_cached_demo() -> None:
     assert cli.main(args, out=io.StringIO()) == 0
     first = cached()
     assert cli.main(args, out=io.StringIO()) == 0
-    assert len(first) == 2 and cached() == first
+    # The service, the one whose teams hold 2,000 cases, and the service's encrypted copy.
+    assert len(first) == 3 and cached() == first
 
 
 def test_bench_refuses_a_bad_size_before_generating_anything(capsys) -> None:  # type: ignore[no-untyped-def]
@@ -111,3 +112,12 @@ def test_bench_open_and_queues_run_beside_their_raw_floors(tmp_path: Path) -> No
         [figure] = json.loads(target.read_text(encoding="utf-8"))["figures"]
         assert figure["figure"] == name
         assert figure["ours_median_s"] > 0 and figure["floor_median_s"] > 0
+
+
+def test_bench_app_starts_the_desktop_app_to_its_first_board(tmp_path: Path) -> None:
+    target = tmp_path / "app.json"
+    argv = ["bench", "app", "--cases", "200", "--team-size", "60", "--repeat", "1"]
+    assert cli.main([*argv, "--json", str(target)], out=io.StringIO()) == 0
+    start, memory = json.loads(target.read_text(encoding="utf-8"))["figures"]
+    assert start["figure"] == "cold start to first board" and start["ours_median_s"] > 0
+    assert memory["unit"] == "MiB" and 50 < memory["ours_median_s"] < 2000
