@@ -65,6 +65,10 @@ def run_with_progress(
     dialog.setAccessibleName(title)
     dialog.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
     dialog.setMinimumDuration(SHOW_AFTER_MS)
+    # The dialog's show timer started at construction with Qt's default (4 s); it restarts
+    # with SHOW_AFTER_MS only when the first value is set. Without this, work that reports no
+    # progress (or blocks before its first report) showed nothing for 4 s.
+    dialog.setValue(0)
     dialog.setAutoClose(False)
     dialog.setAutoReset(False)
     if not cancellable:

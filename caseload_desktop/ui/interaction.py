@@ -12,6 +12,10 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtPrintSupport, QtWidgets
 
 DATABASE_FILTER = "Caseload databases (*.db *.sqlite);;All files (*)"
+IMPORT_FILTER = (
+    "Extracts (*.csv *.xlsx *.xlsm *.txt *.tsv);;CSV files (*.csv *.txt *.tsv);;"
+    "Excel workbooks (*.xlsx *.xlsm);;All files (*)"
+)
 
 
 class Interaction:
@@ -28,6 +32,14 @@ class Interaction:
     def choose_new_database(cls, parent: QtWidgets.QWidget, start: Path) -> Path | None:
         name, _ = QtWidgets.QFileDialog.getSaveFileName(
             parent, "New team database", str(start / "team.db"), DATABASE_FILTER
+        )
+        return Path(name) if name else None
+
+    @classmethod
+    def choose_file_to_import(cls, parent: QtWidgets.QWidget, start: Path) -> Path | None:
+        """A CSV or Excel extract to import (File > Import), starting in ``start``."""
+        name, _ = QtWidgets.QFileDialog.getOpenFileName(
+            parent, "Import from an extract", str(start), IMPORT_FILTER
         )
         return Path(name) if name else None
 

@@ -61,6 +61,7 @@ from caseload_desktop.ui.db_lock import DatabaseLock
 from caseload_desktop.ui.dialogs.about_dialog import AboutDialog
 from caseload_desktop.ui.dialogs.conflicts_dialog import ConflictsDialog
 from caseload_desktop.ui.dialogs.damaged_dialog import DamagedDialog
+from caseload_desktop.ui.dialogs.import_dialog import run_import
 from caseload_desktop.ui.dialogs.lock_dialog import LockDialog
 from caseload_desktop.ui.dialogs.passphrase_dialog import (
     NewPassphraseDialog,
@@ -252,6 +253,15 @@ class MainWindow(QtWidgets.QMainWindow):
         file_menu.addAction(self.main_actions.open_database)
         file_menu.addAction(self.main_actions.open_demo)
         file_menu.addSeparator()
+        # File > Import: the staff list or cases from an extract (a read-only database may
+        # still check a file; the wizard keeps Import itself disabled there).
+        self.import_action = file_menu.addAction("&Import workers or cases…")
+        self.import_action.setObjectName("import_extract")
+        self.import_action.setStatusTip(
+            "Import the staff list or cases from a CSV or Excel extract"
+        )
+        self.import_action.triggered.connect(self.import_extract)
+        file_menu.addSeparator()
         file_menu.addAction(self.main_actions.export_summary)
         file_menu.addAction(self.main_actions.export_summary_csv)
         file_menu.addSeparator()
@@ -441,6 +451,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.main_actions.refresh,
             self.main_actions.print_preview,
             self.main_actions.print_summary,
+            self.import_action,
         ):
             action.setEnabled(context is not None)
         for action in self.writing_actions():
@@ -498,6 +509,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self._update_supervision_actions()
         self._show_today()
         self.database_changed.emit("" if context is None else str(context.db.path))
+
+    @QtCore.Slot()
+    def import_extract(self) -> None:
+        """File > Import workers or cases…: the import wizard for the open database."""
+        if self.context is not None:
+            run_import(self, self.context)
 
     def writing_actions(self) -> list[QtGui.QAction]:
         """The actions that change the database: disabled while it is open read-only (another

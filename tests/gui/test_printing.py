@@ -771,6 +771,7 @@ def test_the_file_menu_offers_export_page_setup_preview_and_print(
         "&New database…",
         "&Open database…",
         "Open the &demo service",
+        "&Import workers or cases…",
         "&Export caseload summary…",
         "Export caseload summary as &CSV…",
         "Page set&up…",
