@@ -1118,7 +1118,10 @@ def _app_run(service: Path, team: str, scratch: Path) -> tuple[float, int]:
     env = {
         **os.environ,
         "QT_QPA_PLATFORM": "offscreen",
-        "CASELOAD_DATA_DIR": str(scratch),  # its own preferences, not the user's
+        "CASELOAD_DATA_DIR": str(scratch),
+        # Its own preferences, not the user's: a start team of "All teams" saved by an earlier
+        # run would load the whole service before the team asked for.
+        "XDG_CONFIG_HOME": str(scratch / "config"),
     }
     command = [
         sys.executable,

@@ -28,9 +28,8 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -49,6 +48,9 @@ from caseload_desktop.store.models import (
 )
 from caseload_desktop.sync import central_schema as cs
 from caseload_desktop.sync.central import translate_errors
+
+if TYPE_CHECKING:
+    import psycopg
 
 log = logging.getLogger("caseload.sync")
 
@@ -305,6 +307,8 @@ def _push_batch(
 def _raw(conn: sa.Connection) -> psycopg.Connection[Any]:
     """The psycopg connection under a SQLAlchemy one (same transaction), for COPY and
     array parameters on the hot path."""
+    import psycopg  # here, not at the top: the desktop app starts without it
+
     driver = conn.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
     return driver
