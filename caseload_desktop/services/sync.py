@@ -269,6 +269,32 @@ class _Applier:
         self.count += n
         self.counts[what] = self.counts.get(what, 0) + n
 
+    def _upsert(
+        self,
+        model: type[Worker] | type[Case],
+        key: str,
+        value: str,
+        existing: Mapping[str, Any],
+        values: Mapping[str, Any],
+    ) -> int | None:
+        """Insert the row keyed ``key`` = ``value``, or update it (its version goes up) when a
+        value differs; returns its id, or None when it was already so."""
+        mine = existing.get(value)
+        if mine is None:
+            return int(
+                self.session.execute(
+                    sa.insert(model)
+                    .values({key: value, "version": 1, **values})
+                    .returning(model.id)
+                ).scalar_one()
+            )
+        if not _differs(mine._mapping, values):
+            return None
+        self.session.execute(
+            sa.update(model).where(model.id == mine.id).values(version=model.version + 1, **values)
+        )
+        return int(mine.id)
+
     def _team_ids(self) -> dict[str, int]:
         return dict(self.session.execute(sa.select(Team.name, Team.id)).all())
 
@@ -327,24 +353,10 @@ class _Applier:
                 "end_date": row["end_date"],
                 "status": WorkerStatus(row["status"]),
             }
-            mine = existing.get(row["staff_id"])
-            if mine is None:
-                worker_id = self.session.execute(
-                    sa.insert(Worker)
-                    .values(staff_id=row["staff_id"], version=1, **values)
-                    .returning(Worker.id)
-                ).scalar_one()
-            elif _differs(mine._mapping, values):
-                worker_id = mine.id
-                self.session.execute(
-                    sa.update(Worker)
-                    .where(Worker.id == mine.id)
-                    .values(version=Worker.version + 1, **values)
-                )
-            else:
-                continue
-            self.worker_ids.add(int(worker_id))
-            self._counted("workers")
+            worker_id = self._upsert(Worker, "staff_id", row["staff_id"], existing, values)
+            if worker_id is not None:
+                self.worker_ids.add(worker_id)
+                self._counted("workers")
 
     def family_groups(self, rows: Iterable[Mapping[str, Any]]) -> None:
         existing = dict(self.session.execute(sa.select(FamilyGroup.ref, FamilyGroup.name)).all())
@@ -429,24 +441,10 @@ class _Applier:
                 "next_visit_due": row["next_visit_due"],
                 "next_review_due": row["next_review_due"],
             }
-            mine = existing.get(row["case_ref"])
-            if mine is None:
-                case_id = self.session.execute(
-                    sa.insert(Case)
-                    .values(case_ref=row["case_ref"], version=1, **values)
-                    .returning(Case.id)
-                ).scalar_one()
-            elif _differs(mine._mapping, values):
-                case_id = mine.id
-                self.session.execute(
-                    sa.update(Case)
-                    .where(Case.id == mine.id)
-                    .values(version=Case.version + 1, **values)
-                )
-            else:
-                continue
-            self.case_ids.add(int(case_id))
-            self._counted("cases")
+            case_id = self._upsert(Case, "case_ref", row["case_ref"], existing, values)
+            if case_id is not None:
+                self.case_ids.add(case_id)
+                self._counted("cases")
 
     def conflicts(self, rows: Iterable[Mapping[str, Any]]) -> None:
         for row in rows:

@@ -18,9 +18,8 @@ from PySide6 import QtCore
 
 from caseload_desktop.display import uk_date, uk_datetime
 from caseload_desktop.services.sync import ConflictRow
-
-AnyIndex = QtCore.QModelIndex | QtCore.QPersistentModelIndex
-_ROOT = QtCore.QModelIndex()
+from caseload_desktop.ui.models.table import ROOT as _ROOT
+from caseload_desktop.ui.models.table import AnyIndex, ReadOnlyTable
 
 
 class Role(enum.IntEnum):
@@ -70,7 +69,7 @@ def describe(row: ConflictRow) -> str:
     return f"{mine}. {theirs}."
 
 
-class ConflictsModel(QtCore.QAbstractTableModel):
+class ConflictsModel(ReadOnlyTable):
     """The open sync conflicts (``services.sync.conflicts``), oldest first."""
 
     (
@@ -118,28 +117,6 @@ class ConflictsModel(QtCore.QAbstractTableModel):
 
     def rowCount(self, parent: AnyIndex = _ROOT) -> int:
         return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self,
-        section: int,
-        orientation: QtCore.Qt.Orientation,
-        role: int = QtCore.Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        if orientation != QtCore.Qt.Orientation.Horizontal or not 0 <= section < len(self.HEADERS):
-            return None
-        if role == QtCore.Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        if role in (QtCore.Qt.ItemDataRole.ToolTipRole, QtCore.Qt.ItemDataRole.AccessibleTextRole):
-            return self.HEADER_TIPS[section]
-        return None
-
-    def flags(self, index: AnyIndex) -> QtCore.Qt.ItemFlag:
-        if not index.isValid():
-            return QtCore.Qt.ItemFlag.NoItemFlags
-        return QtCore.Qt.ItemFlag.ItemIsEnabled | QtCore.Qt.ItemFlag.ItemIsSelectable
 
     def data(self, index: AnyIndex, role: int = QtCore.Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):

@@ -23,9 +23,9 @@ from PySide6 import QtCore, QtGui
 
 from caseload_desktop.domain.imports import ColumnMapping, Problem, header_key
 from caseload_desktop.services.imports import RowChange, SheetPreview
+from caseload_desktop.ui.models.table import ROOT as _ROOT
+from caseload_desktop.ui.models.table import AnyIndex, ReadOnlyTable
 
-AnyIndex = QtCore.QModelIndex | QtCore.QPersistentModelIndex
-_ROOT = QtCore.QModelIndex()
 # Translucent, so the mark reads on light and dark palettes alike.
 PROBLEM_BACKGROUND = QtGui.QColor(196, 43, 28, 70)
 NOT_IN_FILE = "(not in the file)"
@@ -244,7 +244,7 @@ class PreviewModel(QtCore.QAbstractTableModel):
         return None
 
 
-class ProblemsModel(QtCore.QAbstractTableModel):
+class ProblemsModel(ReadOnlyTable):
     """Every problem of a file, sortable on each column (lines as numbers)."""
 
     COL_SHEET, COL_LINE, COL_COLUMN, COL_VALUE, COL_PROBLEM = range(5)
@@ -284,28 +284,6 @@ class ProblemsModel(QtCore.QAbstractTableModel):
 
     def rowCount(self, parent: AnyIndex = _ROOT) -> int:
         return 0 if parent.isValid() else len(self._order)
-
-    def columnCount(self, parent: AnyIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self,
-        section: int,
-        orientation: QtCore.Qt.Orientation,
-        role: int = QtCore.Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        if orientation != QtCore.Qt.Orientation.Horizontal or not 0 <= section < len(self.HEADERS):
-            return None
-        if role == QtCore.Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        if role in (QtCore.Qt.ItemDataRole.ToolTipRole, QtCore.Qt.ItemDataRole.AccessibleTextRole):
-            return self.HEADER_TIPS[section]
-        return None
-
-    def flags(self, index: AnyIndex) -> QtCore.Qt.ItemFlag:
-        if not index.isValid():
-            return QtCore.Qt.ItemFlag.NoItemFlags
-        return QtCore.Qt.ItemFlag.ItemIsEnabled | QtCore.Qt.ItemFlag.ItemIsSelectable
 
     def data(self, index: AnyIndex, role: int = QtCore.Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._order):
@@ -379,7 +357,7 @@ class ProblemsModel(QtCore.QAbstractTableModel):
         return order
 
 
-class ChangesModel(QtCore.QAbstractTableModel):
+class ChangesModel(ReadOnlyTable):
     """What an import would add or change, a row each (``ImportResult.changes``)."""
 
     COL_SHEET, COL_LINE, COL_KEY, COL_CHANGE, COL_FIELDS = range(5)
@@ -405,27 +383,8 @@ class ChangesModel(QtCore.QAbstractTableModel):
     def rowCount(self, parent: AnyIndex = _ROOT) -> int:
         return 0 if parent.isValid() else len(self._changes)
 
-    def columnCount(self, parent: AnyIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self,
-        section: int,
-        orientation: QtCore.Qt.Orientation,
-        role: int = QtCore.Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        if (
-            orientation != QtCore.Qt.Orientation.Horizontal
-            or role != QtCore.Qt.ItemDataRole.DisplayRole
-            or not 0 <= section < len(self.HEADERS)
-        ):
-            return None
+    def header_text(self, section: int) -> str:
         return self._key_label if section == self.COL_KEY else self.HEADERS[section]
-
-    def flags(self, index: AnyIndex) -> QtCore.Qt.ItemFlag:
-        if not index.isValid():
-            return QtCore.Qt.ItemFlag.NoItemFlags
-        return QtCore.Qt.ItemFlag.ItemIsEnabled | QtCore.Qt.ItemFlag.ItemIsSelectable
 
     def data(self, index: AnyIndex, role: int = QtCore.Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._changes):
