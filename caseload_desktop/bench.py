@@ -100,16 +100,22 @@ class Figure:
         }
 
 
-def cached_demo(cases: int, team_size: int, seed: int, today: dt.date) -> Path:
-    """A demo database for these parameters, generated on first use and kept in the data folder."""
+def cached_demo(
+    cases: int, team_size: int, seed: int, today: dt.date, workers: int | None = None
+) -> Path:
+    """A demo database for these parameters, generated on first use and kept in the data folder
+    (``workers``: about that many workers in all, else teams staffed to their caseload)."""
     folder = locations.data_dir() / "bench"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"demo-{cases}-team{team_size}-seed{seed}-{today.isoformat()}.db"
+    staffed = "" if workers is None else f"-workers{workers}"
+    path = folder / f"demo-{cases}-team{team_size}{staffed}-seed{seed}-{today.isoformat()}.db"
     if not path.exists():
         partial = path.with_name(path.name + ".building")
         for leftover in folder.glob(partial.name + "*"):
             leftover.unlink()
-        demo.create_demo_database(partial, seed=seed, cases=cases, today=today, team_size=team_size)
+        demo.create_demo_database(
+            partial, seed=seed, cases=cases, today=today, team_size=team_size, workers=workers
+        )
         partial.rename(path)
     return path
 
@@ -195,10 +201,12 @@ def _board_figure(
     return Figure(name, ours, floor, target_ratio=3.0, target_seconds=target_seconds, detail=detail)
 
 
-def bench_board(cases: int, team_size: int, seed: int, repeat: int) -> list[Figure]:
+def bench_board(
+    cases: int, team_size: int, seed: int, repeat: int, workers: int | None = None
+) -> list[Figure]:
     today = clock.today()
     figures = []
-    service = cached_demo(cases, team_size, seed, today)
+    service = cached_demo(cases, team_size, seed, today, workers)
     team_id, team_name, count = _largest_team(service, today)
     figures.append(
         _board_figure(
@@ -271,7 +279,9 @@ def _until_refreshed(app: Any, board: Any, change: Callable[[], object]) -> obje
     return result
 
 
-def bench_reassign(cases: int, team_size: int, seed: int, repeat: int) -> list[Figure]:
+def bench_reassign(
+    cases: int, team_size: int, seed: int, repeat: int, workers: int | None = None
+) -> list[Figure]:
     """Moving 1 and 200 cases through the service, to the board refreshed, on a scratch copy
     of the service-scale demo (the cached one stays as generated)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -288,7 +298,7 @@ def bench_reassign(cases: int, team_size: int, seed: int, repeat: int) -> list[F
 
     today = clock.today()
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
-    service = cached_demo(cases, team_size, seed, today)
+    service = cached_demo(cases, team_size, seed, today, workers)
     figures = []
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "reassign.db"
@@ -433,14 +443,16 @@ def _summary_figure(
     )
 
 
-def bench_summary(cases: int, team_size: int, seed: int, repeat: int) -> list[Figure]:
+def bench_summary(
+    cases: int, team_size: int, seed: int, repeat: int, workers: int | None = None
+) -> list[Figure]:
     """The caseload summary of the largest team and of the whole service, as PDF."""
     from caseload_desktop.reports import caseload_summary
     from caseload_desktop.services import settings as settings_service
     from caseload_desktop.services import summaries
 
     today = clock.today()
-    service = cached_demo(cases, team_size, seed, today)
+    service = cached_demo(cases, team_size, seed, today, workers)
     team_id, team_name, count = _largest_team(service, today)
     db, _ = open_database(service)
     try:
@@ -529,13 +541,15 @@ def _record_of(service: Path, cases: int, today: dt.date) -> Any:
     )
 
 
-def bench_supervision(cases: int, team_size: int, seed: int, repeat: int) -> list[Figure]:
+def bench_supervision(
+    cases: int, team_size: int, seed: int, repeat: int, workers: int | None = None
+) -> list[Figure]:
     """A supervision record of 40 and of 120 cases, rendered and written as PDF."""
     from caseload_desktop.domain.settings import RecordsStyle
     from caseload_desktop.reports.supervision_record import supervision_record_pdf
 
     today = clock.today()
-    service = cached_demo(cases, team_size, seed, today)
+    service = cached_demo(cases, team_size, seed, today, workers)
     figures = []
     for size, target in ((40, 0.5), (120, 1.5)):
         record = _record_of(service, size, today)
@@ -681,7 +695,12 @@ def _prepare_push(service: Path, folder: Path, admin_url: str, events: int) -> t
 
 
 def bench_sync(
-    cases: int, team_size: int, seed: int, repeat: int, central: str | None = None
+    cases: int,
+    team_size: int,
+    seed: int,
+    repeat: int,
+    central: str | None = None,
+    workers: int | None = None,
 ) -> list[Figure]:
     """Pushing 10,000 reassignments to central PostgreSQL (received, applied, marked sent),
     against psycopg's COPY of the same rows into a table of the same shape, in one
@@ -698,7 +717,7 @@ def bench_sync(
         return []
     admin_url, stop = server
     today = clock.today()
-    service = cached_demo(cases, team_size, seed, today)
+    service = cached_demo(cases, team_size, seed, today, workers)
     ours: list[float] = []
     floor: list[float] = []
     pushed = 0
@@ -774,12 +793,14 @@ def bench_sync(
 # --- Opening and queues ---------------------------------------------------------------------
 
 
-def bench_open(cases: int, team_size: int, seed: int, repeat: int) -> list[Figure]:
+def bench_open(
+    cases: int, team_size: int, seed: int, repeat: int, workers: int | None = None
+) -> list[Figure]:
     """Opening the service database through ``open_database`` (the file checked, SQLite's
     quick check, the schema revision compared with head, an engine made and connected) against
     a raw ``sqlite3.connect`` and one select."""
     today = clock.today()
-    service = cached_demo(cases, team_size, seed, today)
+    service = cached_demo(cases, team_size, seed, today, workers)
     ours, floor = [], []
     for _ in range(repeat):
 
@@ -806,14 +827,16 @@ def bench_open(cases: int, team_size: int, seed: int, repeat: int) -> list[Figur
     ]
 
 
-def bench_queues(cases: int, team_size: int, seed: int, repeat: int) -> list[Figure]:
+def bench_queues(
+    cases: int, team_size: int, seed: int, repeat: int, workers: int | None = None
+) -> list[Figure]:
     """The orphaned, unallocated and held-by-manager queues of the whole service, through
     ``store.queries.queues`` (typed rows, classified and ordered), against raw sqlite3
     selecting the same columns of the same open cases."""
     from caseload_desktop.services import settings as settings_service
 
     today = clock.today()
-    service = cached_demo(cases, team_size, seed, today)
+    service = cached_demo(cases, team_size, seed, today, workers)
     db, _report = open_database(service)
     rules = settings_service.load_settings(db).rules
     raw_sql = _raw_sql(today, None)
@@ -991,7 +1014,9 @@ def _raw_import(path: Path, cases_csv: Path) -> None:
         conn.close()
 
 
-def bench_import(cases: int, team_size: int, seed: int, repeat: int) -> list[Figure]:
+def bench_import(
+    cases: int, team_size: int, seed: int, repeat: int, workers: int | None = None
+) -> list[Figure]:
     """Importing the service's open cases (the demo exported to the template) into a database
     that holds its workers: read, validated, planned and written with audit and outbox, against
     the raw floor."""
@@ -1000,7 +1025,7 @@ def bench_import(cases: int, team_size: int, seed: int, repeat: int) -> list[Fig
     from caseload_desktop.services import imports
 
     today = clock.today()
-    service = cached_demo(cases, team_size, seed, today)
+    service = cached_demo(cases, team_size, seed, today, workers)
     ours, floor = [], []
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
@@ -1055,7 +1080,9 @@ def _encrypted_copy(service: Path) -> Path:
     return path
 
 
-def bench_encryption(cases: int, team_size: int, seed: int, repeat: int) -> list[Figure]:
+def bench_encryption(
+    cases: int, team_size: int, seed: int, repeat: int, workers: int | None = None
+) -> list[Figure]:
     """The cost of encryption: from opening the database to the board filled for the largest
     team, on an SQLCipher copy of the service against the plain one, in turns."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -1068,7 +1095,7 @@ def bench_encryption(cases: int, team_size: int, seed: int, repeat: int) -> list
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     today = clock.today()
-    plain = cached_demo(cases, team_size, seed, today)
+    plain = cached_demo(cases, team_size, seed, today, workers)
     encrypted = _encrypted_copy(plain)
     team_id, team_name, count = _largest_team(plain, today)
     key = Passphrase(BENCH_PASSPHRASE)
@@ -1141,7 +1168,9 @@ def _app_run(service: Path, team: str, scratch: Path) -> tuple[float, int]:
     return elapsed, int(found.group(1))
 
 
-def bench_app(cases: int, team_size: int, seed: int, repeat: int) -> list[Figure]:
+def bench_app(
+    cases: int, team_size: int, seed: int, repeat: int, workers: int | None = None
+) -> list[Figure]:
     """Cold start of caseload-desktop to the first painted board of the largest team (a new
     process each time) beside a process that only imports PySide6.QtWidgets, and the peak
     memory of the app with every team on the board."""
@@ -1149,7 +1178,7 @@ def bench_app(cases: int, team_size: int, seed: int, repeat: int) -> list[Figure
     import sys
 
     today = clock.today()
-    service = cached_demo(cases, team_size, seed, today)
+    service = cached_demo(cases, team_size, seed, today, workers)
     _team_id, team_name, count = _largest_team(service, today)
     starts: list[float] = []
     floor: list[float] = []

@@ -413,6 +413,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"cases per ordinary team (default {demo.DEFAULT_TEAM_SIZE})",
     )
+    bench_cmd.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="about N workers in the service, sharing its cases (default: teams staffed to "
+        "their caseload, about one worker per 11 cases; at least a manager and 4 practitioners "
+        "a team, so fewer workers need fewer teams: --team-size)",
+    )
     bench_cmd.add_argument("--seed", type=_positive_int, default=1, help="demo seed (1)")
     bench_cmd.add_argument("--repeat", type=_positive_int, default=3, help="runs per figure (3)")
     bench_cmd.add_argument("--json", type=Path, metavar="FILE", help="also write the figures here")
@@ -601,26 +609,49 @@ def cmd_bench(args: argparse.Namespace, out: TextIO) -> int:
     out.flush()
     figures = []
     if args.figures in ("all", "open"):
-        figures += bench.bench_open(args.cases, args.team_size, args.seed, args.repeat)
+        figures += bench.bench_open(
+            args.cases, args.team_size, args.seed, args.repeat, workers=args.workers
+        )
     if args.figures in ("all", "board"):
-        figures += bench.bench_board(args.cases, args.team_size, args.seed, args.repeat)
+        figures += bench.bench_board(
+            args.cases, args.team_size, args.seed, args.repeat, workers=args.workers
+        )
     if args.figures in ("all", "queues"):
-        figures += bench.bench_queues(args.cases, args.team_size, args.seed, args.repeat)
+        figures += bench.bench_queues(
+            args.cases, args.team_size, args.seed, args.repeat, workers=args.workers
+        )
     if args.figures in ("all", "reassign"):
-        figures += bench.bench_reassign(args.cases, args.team_size, args.seed, args.repeat)
+        figures += bench.bench_reassign(
+            args.cases, args.team_size, args.seed, args.repeat, workers=args.workers
+        )
     if args.figures in ("all", "summary"):
-        figures += bench.bench_summary(args.cases, args.team_size, args.seed, args.repeat)
+        figures += bench.bench_summary(
+            args.cases, args.team_size, args.seed, args.repeat, workers=args.workers
+        )
     if args.figures in ("all", "supervision"):
-        figures += bench.bench_supervision(args.cases, args.team_size, args.seed, args.repeat)
+        figures += bench.bench_supervision(
+            args.cases, args.team_size, args.seed, args.repeat, workers=args.workers
+        )
     if args.figures in ("all", "import"):
-        figures += bench.bench_import(args.cases, args.team_size, args.seed, args.repeat)
+        figures += bench.bench_import(
+            args.cases, args.team_size, args.seed, args.repeat, workers=args.workers
+        )
     if args.figures in ("all", "encryption"):
-        figures += bench.bench_encryption(args.cases, args.team_size, args.seed, args.repeat)
+        figures += bench.bench_encryption(
+            args.cases, args.team_size, args.seed, args.repeat, workers=args.workers
+        )
     if args.figures in ("all", "app"):
-        figures += bench.bench_app(args.cases, args.team_size, args.seed, args.repeat)
+        figures += bench.bench_app(
+            args.cases, args.team_size, args.seed, args.repeat, workers=args.workers
+        )
     if args.figures in ("all", "sync"):
         pushed = bench.bench_sync(
-            args.cases, args.team_size, args.seed, args.repeat, central=args.central
+            args.cases,
+            args.team_size,
+            args.seed,
+            args.repeat,
+            central=args.central,
+            workers=args.workers,
         )
         if not pushed:
             out.write(
@@ -632,6 +663,7 @@ def cmd_bench(args: argparse.Namespace, out: TextIO) -> int:
     if args.json is not None:
         parameters = {
             "cases": args.cases,
+            "workers": args.workers,
             "team_size": args.team_size,
             "seed": args.seed,
             "repeat": args.repeat,

@@ -643,7 +643,9 @@ def _category(rng: random.Random, kind: str) -> Category:
     return rng.choices(categories, weights)[0]
 
 
-def _fill_team(gen: _Generator, team_id: int, plan: TeamPlan) -> None:
+def _fill_team(
+    gen: _Generator, team_id: int, plan: TeamPlan, cases_per_practitioner: float = 14.0
+) -> None:
     rng = gen.rng
     manager = gen.add_worker(
         team_id,
@@ -686,7 +688,7 @@ def _fill_team(gen: _Generator, team_id: int, plan: TeamPlan) -> None:
         )
     else:
         # Enough practitioners to carry the team at ~90% of capacity on average.
-        size = max(4, round(plan.cases / 14))
+        size = max(4, round(plan.cases / cases_per_practitioner))
         roles = [Role.SENIOR_PRACTITIONER] + [Role.SOCIAL_WORKER] * (size - 1)
         if size >= 5:
             roles[-1] = Role.ASYE
@@ -808,8 +810,13 @@ def generate_demo(
     today: dt.date,
     team_size: int = DEFAULT_TEAM_SIZE,
     progress: Callable[[int, int], bool] | None = None,
+    workers: int | None = None,
 ) -> DemoSummary:
     """Fill an empty database with the demo service. The caller owns the transaction.
+
+    Teams are staffed to carry their cases at about 90% of capacity (14 cases a
+    practitioner); ``workers`` instead staffs the service with about that many workers in all
+    (a manager and the odd leaver per team, the rest practitioners sharing the cases).
 
     ``progress(done, total)`` is called after each team; returning False cancels (raises
     ``Cancelled``, so the caller's transaction rolls back).
@@ -818,9 +825,19 @@ def generate_demo(
         raise BadInput("The demo needs an empty database; this one already holds teams.")
     gen = _Generator(seed, today)
     plans = plan_teams(cases, team_size)
+    per_practitioner = 14.0
+    if workers is not None:
+        if workers < 1:
+            raise BadInput(f"--workers must be at least 1, not {workers}.")
+        # The inspection-state team keeps its own (11 workers); each other team has a manager
+        # and, six times in ten, a leaver; the practitioners share the rest of the cases.
+        ordinary = [p for p in plans if not p.inspection_state]
+        fixed = 11 * (len(plans) - len(ordinary)) + round(1.6 * len(ordinary))
+        practitioners = max(4 * len(ordinary), workers - fixed)
+        per_practitioner = max(1.0, sum(p.cases for p in ordinary) / practitioners)
     for index, plan in enumerate(plans, start=1):
         gen.teams.append({"id": index, "name": plan.name, "service": SERVICE, "version": 1})
-        _fill_team(gen, index, plan)
+        _fill_team(gen, index, plan, per_practitioner)
         if progress is not None and not progress(index, len(plans)):
             raise Cancelled("Creating the demo was cancelled; nothing was kept.")
 
@@ -878,6 +895,7 @@ def create_demo_database(
     team_size: int = DEFAULT_TEAM_SIZE,
     progress: Callable[[int, int], bool] | None = None,
     key: Passphrase | None = None,
+    workers: int | None = None,
 ) -> DemoSummary:
     """Create a new database at ``path`` holding the demo service (encrypted with ``key`` if
     given), or leave nothing behind."""
@@ -892,6 +910,7 @@ def create_demo_database(
                 today=today,
                 team_size=team_size,
                 progress=progress,
+                workers=workers,
             )
     except BaseException:
         db.close()

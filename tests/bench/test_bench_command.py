@@ -121,3 +121,12 @@ def test_bench_app_starts_the_desktop_app_to_its_first_board(tmp_path: Path) -> 
     start, memory = json.loads(target.read_text(encoding="utf-8"))["figures"]
     assert start["figure"] == "cold start to first board" and start["ours_median_s"] > 0
     assert memory["unit"] == "MiB" and 50 < memory["ours_median_s"] < 2000
+
+
+def test_bench_workers_shapes_the_generated_service(tmp_path: Path) -> None:
+    target = tmp_path / "open.json"
+    argv = ["bench", "open", "--cases", "200", "--team-size", "60", "--workers", "80"]
+    assert cli.main([*argv, "--repeat", "1", "--json", str(target)], out=io.StringIO()) == 0
+    report = json.loads(target.read_text(encoding="utf-8"))
+    assert report["parameters"]["workers"] == 80
+    assert list((locations.data_dir() / "bench").glob("demo-200-team60-workers80-*.db"))

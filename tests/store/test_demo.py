@@ -144,3 +144,25 @@ def test_a_service_scale_demo_of_100000_cases_builds(tmp_path: Path) -> None:
         table = queries.case_table(session, TODAY)
     db.close()
     assert len(table) == 100_000
+
+
+def test_workers_staffs_the_service_with_about_that_many_workers(tmp_path: Path) -> None:
+    """``caseload bench --workers N``: the demo's teams share N workers (practitioners carry
+    the cases between them) instead of being staffed to their caseload."""
+    import sqlalchemy as sa
+
+    from caseload_desktop.store.engine import open_database
+    from caseload_desktop.store.models import Worker
+
+    counts = {}
+    for workers in (None, 200):
+        path = tmp_path / f"demo-{workers}.db"
+        create_demo_database(path, seed=3, cases=600, today=TODAY, team_size=60, workers=workers)
+        db, _ = open_database(path)
+        with db.read() as session:
+            counts[workers] = session.execute(
+                sa.select(sa.func.count()).select_from(Worker)
+            ).scalar_one()
+        db.close()
+    assert abs(counts[200] - 200) <= 200 * 0.2, counts
+    assert counts[None] < 100  # staffed to caseload: about one worker per 11 cases
