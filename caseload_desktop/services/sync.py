@@ -173,7 +173,7 @@ def sync_central(
         pulled, change = apply_changes(db, central_id, changes)
         if announcer is not None and change is not None:
             announcer.announce(change)
-            if change.what == "sync" and _settings_pulled(changes):
+            if change.what == "sync" and changes.settings:
                 # The context reads its settings again on this announcement (as after Edit >
                 # Settings), so pulled rules take effect at once.
                 announcer.announce(Change.of("settings"))
@@ -197,10 +197,6 @@ def sync_central(
         new_conflicts=len(after - before),
         synced_at=synced,
     )
-
-
-def _settings_pulled(changes: Changes) -> bool:
-    return bool(changes.settings)
 
 
 def _open_conflict_ids(db: Database) -> set[int]:
@@ -264,6 +260,7 @@ class _Applier:
         self.case_ids: set[int] = set()
         self.worker_ids: set[int] = set()
         self.teams_changed = False
+        self._teams: dict[str, int] | None = None
 
     def _counted(self, what: str, n: int = 1) -> None:
         self.count += n
@@ -296,7 +293,11 @@ class _Applier:
         return int(mine.id)
 
     def _team_ids(self) -> dict[str, int]:
-        return dict(self.session.execute(sa.select(Team.name, Team.id)).all())
+        """Team ids by name, read once per pull and kept up to date as teams are added (a
+        pull of a service's workers asks for a team per worker)."""
+        if self._teams is None:
+            self._teams = dict(self.session.execute(sa.select(Team.name, Team.id)).all())
+        return self._teams
 
     def _ensure_team(self, name: str, service: str | None) -> int:
         ids = self._team_ids()
@@ -305,6 +306,7 @@ class _Applier:
         team_id = self.session.execute(
             sa.insert(Team).values(name=name, service=service, version=1).returning(Team.id)
         ).scalar_one()
+        ids[name] = int(team_id)
         self.teams_changed = True
         self._counted("teams")
         return int(team_id)
