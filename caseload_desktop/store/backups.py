@@ -9,7 +9,8 @@
 - ``verify`` runs SQLite's full ``integrity_check`` (and SQLCipher's ``cipher_integrity_check``
   on an encrypted database), and checks the SHA-256 of every document the database holds (the
   PDFs and exports waiting in the outbox): integrity_check does not read blob contents.
-- ``quick_check`` is the cheap check the app runs on open.
+- ``quick_check`` is the cheap check the app runs on open (``check_then_back_up``: first the
+  check, and only a sound file gets the day's backup).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from caseload_desktop.store.engine import (
     backup_database,
     backups_dir,
     connect_raw,
+    ensure_sound,
     inspect_file,
     read_only_uri,
     run_quick_check,
@@ -89,6 +91,15 @@ def daily_backup(db: Database, today: dt.date, keep: int = DEFAULT_KEEP) -> Path
         log.info("daily backup of %s: %s", db.path, made)
     rotate(db.path, keep)
     return made
+
+
+def check_then_back_up(db: Database, today: dt.date | None) -> Path | None:
+    """The checks of an open that left them for later (the desktop app runs these on a pool
+    thread once the board is up): SQLite's quick check of ``db``'s file (``Damaged`` when it
+    fails: a damaged file is never backed up over a good backup), then, with ``today``, the
+    day's backup (``daily_backup``). Returns the new backup, or None."""
+    ensure_sound(db.path, db.key)
+    return None if today is None else daily_backup(db, today, stored_keep(db))
 
 
 def rotate(path: Path, keep: int) -> list[Path]:

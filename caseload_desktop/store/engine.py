@@ -239,6 +239,13 @@ def run_quick_check(path: Path, key: Passphrase | None) -> str:
         raise
 
 
+def ensure_sound(path: Path, key: Passphrase | None) -> None:
+    """Raise ``Damaged`` (the file untouched) unless ``path`` passes SQLite's quick check."""
+    problem = run_quick_check(path, key)
+    if problem != "ok":
+        raise _damaged(path, problem)
+
+
 def _damaged(path: Path, problem: str) -> Damaged:
     from caseload_desktop.store.backups import list_backups  # backups imports this module
 
@@ -565,8 +572,10 @@ def open_database(
     missing one ``Encrypted``: a file SQLCipher cannot read is never written to.
 
     With ``check``, an existing file must pass SQLite's quick check first (``Damaged``
-    otherwise, the file untouched); with ``daily_backup`` (the desktop app's open), the day's
-    first open backs it up (``store.backups``). The command line's reads create nothing beside
+    otherwise, the file untouched). Without it the caller runs the check itself (the desktop
+    app, on a pool thread once the board is up: ``ensure_sound``), except that a file about to
+    be migrated is always checked first. With ``daily_backup`` (an open that was checked), the
+    day's first open backs it up (``store.backups``). The command line's reads create nothing beside
     the database; ``caseload backup`` is there for scripts.
 
     A database at an older revision is backed up to ``backups/`` beside it first. Raises
@@ -574,6 +583,8 @@ def open_database(
     user; none of them leaves the file changed. ``busy_timeout`` (seconds) defaults to
     ``DEFAULT_BUSY_TIMEOUT``.
     """
+    if daily_backup and not check:
+        raise ValueError("a daily backup is only made of a file checked first")
     if busy_timeout is None:
         busy_timeout = DEFAULT_BUSY_TIMEOUT
     path = Path(path).expanduser()
@@ -597,10 +608,8 @@ def open_database(
     head = head_revision()
     created = not path.exists()
     use_key = key if state.encrypted else None
-    if check and not created:
-        problem = run_quick_check(path, use_key)
-        if problem != "ok":
-            raise _damaged(path, problem)
+    if not created and (check or state.revision != head):
+        ensure_sound(path, use_key)
     backup = None
     if state.revision is not None and state.revision != head:
         backup = _backup_before_migration(path, state.revision, use_key)

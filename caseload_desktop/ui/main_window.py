@@ -83,6 +83,7 @@ from caseload_desktop.ui.dialogs.supervision_editor import (
 )
 from caseload_desktop.ui.dialogs.worker_picker import WorkerPickerDialog
 from caseload_desktop.ui.interaction import Interaction
+from caseload_desktop.ui.open_checks import OpenChecks
 from caseload_desktop.ui.preferences import SYNC_INTERVAL, TEXT_SIZE, Preferences
 from caseload_desktop.ui.sync_actions import create_sync_actions
 from caseload_desktop.ui.sync_runner import SyncOutcome, SyncRunner, SyncTarget
@@ -227,6 +228,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.main_actions = create_actions(self)
         self.sync_actions = create_sync_actions(self)
         self.sync_runner = SyncRunner(self)
+        # An opened database's quick check and daily backup, run once the board is up.
+        self.open_checks = OpenChecks(self)
+        self.open_checks.finished.connect(self._open_checks_finished)
+        self._held_board_errors: list[str] = []
         self.conflicts_dialog: ConflictsDialog | None = None
         self.undo_stack = QtGui.QUndoStack(self)
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
@@ -443,9 +448,12 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.board is not None:
             self.board.save_layout()
             self.board.wait_until_loaded()
+        if context is not self.context:
+            self.open_checks.wait()  # they read the file about to close, or be rewritten
         previous, self.context = self.context, context
         if previous is not context:
             self.undo_stack.clear()  # commands belong to the database they changed
+            self._held_board_errors.clear()  # and so do the board's errors held for its check
         writable = context is not None and not context.read_only
         for action in (
             self.main_actions.refresh,
@@ -471,7 +479,9 @@ class MainWindow(QtWidgets.QMainWindow):
             self.database_label.setToolTip("")
             self.pages.setCurrentWidget(self.start_page)
             if self.board is not None:
-                # The board goes with the database it shows (it cannot show none).
+                # The board goes with the database it shows (it cannot show none), and so
+                # does what it still had to say about it (a load that failed meanwhile).
+                self.board.failed.disconnect(self._show_board_error)
                 self.pages.removeWidget(self.board)
                 self.board.deleteLater()
                 self.board = None
@@ -509,6 +519,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._update_supervision_actions()
         self._show_today()
         self.database_changed.emit("" if context is None else str(context.db.path))
+        if context is not None and context is not previous and context.unchecked:
+            self.open_checks.start(context)
 
     @QtCore.Slot()
     def import_extract(self) -> None:
@@ -570,7 +582,46 @@ class MainWindow(QtWidgets.QMainWindow):
 
     @QtCore.Slot(str)
     def _show_board_error(self, message: str) -> None:
+        if self.context is not None and self.context.unchecked:
+            # The file's check has not passed yet: if the file is damaged, that explains this
+            # error, and the damaged-file dialog says so instead (``_open_checks_finished``).
+            self._held_board_errors.append(message)
+            return
         Interaction.show_error(self, "Cannot read the board", message)
+
+    @QtCore.Slot(object, str, str)
+    def _open_checks_finished(self, context: AppContext, damaged: str, trouble: str) -> None:
+        """The quick check (and the day's backup) of an opened database are done."""
+        if context is not self.context:
+            return  # another database is open by now: this result is of one since closed
+        held, self._held_board_errors = self._held_board_errors, []
+        if damaged:
+            self._damaged_after_open(context, damaged)
+            # What its board could not read meanwhile, the damage explains: not said twice.
+            self._held_board_errors.clear()
+            return
+        context.unchecked = False
+        for message in held:
+            Interaction.show_error(self, "Cannot read the board", message)
+        if trouble:
+            Interaction.show_error(self, "The day's backup was not made", trouble)
+
+    def _damaged_after_open(self, context: AppContext, problem: str) -> None:
+        """The check after opening found the file damaged: close it and offer its latest
+        backup (as an open that found the damage itself does), then open the restored file."""
+        path, key, read_only = context.db.path, context.db.key, context.read_only
+        detached = self._detach_for_rewrite()
+        if detached is None:  # a supervision editor the manager kept open holds it
+            Interaction.show_error(self, "The database is damaged", problem)
+            return
+        _path, lock = detached
+        try:
+            restored = self._restore_damaged(path, key, problem, read_only)
+        finally:
+            if lock is not None:
+                lock.release()  # before opening it again, which takes it afresh
+        if restored:
+            self.open_path(path)
 
     def _show_today(self) -> None:
         try:
@@ -809,7 +860,10 @@ class MainWindow(QtWidgets.QMainWindow):
         # Not cancellable: an older database is backed up and migrated in one transaction.
         self._open(
             path,
-            lambda key, read_only, _progress: open_context(path, key=key, read_only=read_only),
+            # The quick check and the day's backup wait until the board is up (``OpenChecks``).
+            lambda key, read_only, _progress: open_context(
+                path, key=key, read_only=read_only, check_now=False
+            ),
             "open the database",
             f"Opening {path.name}…",
         )
@@ -827,7 +881,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._open(
             path,
             lambda key, read_only, progress: open_demo_context(
-                progress=progress, key=key, read_only=read_only
+                progress=progress, key=key, read_only=read_only, check_now=False
             ),
             "open the demo",
             "Opening the demo service (created the first time)…",
@@ -874,7 +928,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
         def rewrite(_progress: Progress) -> tuple[T, AppContext]:
             done = work()
-            return done, open_context(path, key=after)
+            return done, open_context(path, key=after, check_now=False)
 
         try:
             done, context = run_with_progress(self, APP_NAME, label, rewrite, cancellable=False)
@@ -895,7 +949,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for key in keys:
 
             def reopen(_progress: Progress, key: Passphrase | None = key) -> AppContext:
-                return open_context(path, key=key)
+                return open_context(path, key=key, check_now=False)
 
             try:
                 context = run_with_progress(

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from PySide6 import QtCore, QtWidgets
 
 from caseload_desktop.ui.garbage import GuiThreadCollector
+from caseload_desktop.ui.main_window import MainWindow
 from caseload_desktop.ui.preferences import Preferences
 
 
@@ -37,3 +39,14 @@ def preferences(tmp_path: Path) -> Preferences:
     return Preferences(
         QtCore.QSettings(str(tmp_path / "preferences.ini"), QtCore.QSettings.Format.IniFormat)
     )
+
+
+@pytest.fixture
+def wait_for_checks(qtbot: QtBot) -> Callable[[MainWindow], None]:
+    """Waits until a window's checks of the database it opened (the quick check, then the
+    day's backup: ``ui.open_checks``) have finished and their result was handled."""
+
+    def wait(window: MainWindow) -> None:
+        qtbot.waitUntil(lambda: not window.open_checks.is_running, timeout=20_000)
+
+    return wait

@@ -439,12 +439,14 @@ def test_change_passphrase_reencrypts_and_the_old_one_stops_working(
 def test_encrypt_this_database_converts_a_plain_one_and_says_where_the_backups_are(
     qtbot: QtBot,
     window: MainWindow,
+    wait_for_checks: Callable[[MainWindow], None],
     demo_db_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     told: list[tuple[str, str]],
 ) -> None:
     child = a_child_name(demo_db_path)
     window.open_path(demo_db_path)  # makes the day's (plain) backup
+    wait_for_checks(window)
     assert window.context is not None and not window.context.db.encrypted
     assert window.encryption_label.text() == "Not encrypted"
     assert window.encryption_label.accessibleName() == "Database encryption: not encrypted"
@@ -510,6 +512,7 @@ def damaged_db(demo_db_path: Path) -> tuple[Path, Path, bytes]:
 
 def test_a_damaged_database_offers_its_latest_backup_and_restoring_opens_it(
     window: MainWindow,
+    wait_for_checks: Callable[[MainWindow], None],
     damaged_db: tuple[Path, Path, bytes],
     monkeypatch: pytest.MonkeyPatch,
     told: list[tuple[str, str]],
@@ -535,6 +538,10 @@ def test_a_damaged_database_offers_its_latest_backup_and_restoring_opens_it(
 
     monkeypatch.setattr(DamagedDialog, "ask", classmethod(ask))
     window.open_path(path)
+    # The board shows first; the check after it finds the damage, closes the database (its
+    # board with it) and offers the backup; the restored file opens, and is checked again.
+    wait_for_checks(window)
+    wait_for_checks(window)
     assert not errors and len(shown) == 1
     assert window.context is not None and window.context.db.path == path
     [(title, text)] = told
@@ -548,6 +555,7 @@ def test_a_damaged_database_offers_its_latest_backup_and_restoring_opens_it(
 
 def test_cancelling_the_damaged_file_dialog_changes_nothing(
     window: MainWindow,
+    wait_for_checks: Callable[[MainWindow], None],
     damaged_db: tuple[Path, Path, bytes],
     monkeypatch: pytest.MonkeyPatch,
     errors: list[tuple[str, str]],
@@ -556,6 +564,7 @@ def test_cancelling_the_damaged_file_dialog_changes_nothing(
     before = fingerprint(path)
     monkeypatch.setattr(DamagedDialog, "ask", classmethod(lambda cls, *a, **k: None))
     window.open_path(path)
+    wait_for_checks(window)
     assert window.context is None and not errors
     assert fingerprint(path) == before and path.read_bytes() == damaged
     assert not lock_path(path).exists()  # the lock went with the open that did not happen

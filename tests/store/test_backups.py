@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -16,7 +18,7 @@ import sqlalchemy as sa
 
 from caseload_desktop import cli
 from caseload_desktop.context import open_context
-from caseload_desktop.store import backups
+from caseload_desktop.store import backups, engine
 from caseload_desktop.store.engine import (
     Damaged,
     Passphrase,
@@ -234,3 +236,76 @@ def test_sigkill_in_the_middle_of_a_500_case_reassignment_leaves_none_applied(
     db.close()
     assert (after, killed) == (before, 0)  # none applied
     assert _open_cases(demo_db_path) > 0
+
+
+# --- The desktop app's open: the check after the board -----------------------------------------
+
+
+def _root_page(path: Path, table: str) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(
+            conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()[
+                0
+            ]
+        )
+    finally:
+        conn.close()
+
+
+def test_an_open_that_leaves_the_check_for_later_still_refuses_a_file_it_cannot_read(
+    demo_db_path: Path,
+) -> None:
+    """The settings an open reads sit on a damaged page: the open checks the file at once and
+    says it is damaged, as an open that checks first does."""
+    page = _root_page(demo_db_path, "settings")
+    _corrupt(demo_db_path, range(page - 1, page))  # _corrupt counts pages from 0
+    damaged = demo_db_path.read_bytes()
+    with pytest.raises(Damaged, match=r"is damaged .*It has not been changed"):
+        open_context(demo_db_path, check_now=False)
+    assert demo_db_path.read_bytes() == damaged
+    assert not backups.list_backups(demo_db_path)
+
+
+def test_the_check_after_the_open_finds_damage_the_open_did_not_read_and_backs_up_only_a_sound_file(
+    demo_db_path: Path,
+) -> None:
+    context = open_context(demo_db_path, check_now=False)
+    try:
+        assert context.unchecked and not backups.list_backups(demo_db_path)  # nothing yet
+        made = backups.check_then_back_up(context.db, TODAY)
+        assert made is not None and backups.list_backups(demo_db_path) == [made]
+        assert backups.check_then_back_up(context.db, TODAY) is None  # one a day
+    finally:
+        context.close()
+
+    page = _root_page(demo_db_path, "allocations")
+    _corrupt(demo_db_path, range(page - 1, page))
+    damaged = demo_db_path.read_bytes()
+    context = open_context(demo_db_path, check_now=False)  # the open reads no allocation
+    try:
+        with pytest.raises(Damaged, match="is damaged"):
+            backups.check_then_back_up(context.db, TODAY + dt.timedelta(days=1))
+    finally:
+        context.close()
+    assert backups.list_backups(demo_db_path) == [made]  # no backup of the damaged file
+    assert demo_db_path.read_bytes() == damaged
+
+
+def test_a_file_about_to_be_migrated_is_checked_first_even_when_the_open_leaves_it_for_later(
+    demo_db_path: Path,
+) -> None:
+    """A migration writes to the file: it never starts on a damaged one."""
+    previous = engine._script_directory().get_revision(engine.head_revision()).down_revision
+    assert isinstance(previous, str)
+    conn = sqlite3.connect(demo_db_path)
+    with conn:
+        conn.execute("UPDATE alembic_version SET version_num = ?", (previous,))
+    conn.close()
+    page = _root_page(demo_db_path, "allocations")
+    _corrupt(demo_db_path, range(page - 1, page))
+    damaged = demo_db_path.read_bytes()
+    with pytest.raises(Damaged, match="is damaged"):
+        open_context(demo_db_path, check_now=False)
+    assert demo_db_path.read_bytes() == damaged
+    assert not backups.list_backups(demo_db_path)  # not even the backup before migrating
