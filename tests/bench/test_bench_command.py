@@ -109,9 +109,14 @@ def test_bench_open_and_queues_run_beside_their_raw_floors(tmp_path: Path) -> No
         target = tmp_path / f"{which}.json"
         argv = ["bench", which, "--cases", "200", "--team-size", "60", "--repeat", "1"]
         assert cli.main([*argv, "--json", str(target)], out=io.StringIO()) == 0
-        [figure] = json.loads(target.read_text(encoding="utf-8"))["figures"]
+        figure, *others = json.loads(target.read_text(encoding="utf-8"))["figures"]
         assert figure["figure"] == name
         assert figure["ours_median_s"] > 0 and figure["floor_median_s"] > 0
+        if which == "encryption":  # the check after the board, encrypted beside plain
+            [check] = others
+            assert check["figure"] == "encrypted: quick check" and check["floor_median_s"] > 0
+        else:
+            assert not others
 
 
 def test_bench_app_starts_the_desktop_app_to_its_first_board(tmp_path: Path) -> None:
