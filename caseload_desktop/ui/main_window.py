@@ -25,7 +25,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -37,7 +37,6 @@ from caseload_desktop.domain.reasons import ChangeReason
 from caseload_desktop.domain.settings import RecordsStyle
 from caseload_desktop.domain.supervision import SessionStatus
 from caseload_desktop.errors import Cancelled, CaseloadError
-from caseload_desktop.reports import caseload_summary, csv_export, styles
 from caseload_desktop.services import allocation_planning, exports, summaries, supervision
 from caseload_desktop.services import sync as sync_service
 from caseload_desktop.services.identity import current_user
@@ -59,9 +58,7 @@ from caseload_desktop.ui.background import Progress, run_with_progress
 from caseload_desktop.ui.commands import ReassignCommand
 from caseload_desktop.ui.db_lock import DatabaseLock
 from caseload_desktop.ui.dialogs.about_dialog import AboutDialog
-from caseload_desktop.ui.dialogs.conflicts_dialog import ConflictsDialog
 from caseload_desktop.ui.dialogs.damaged_dialog import DamagedDialog
-from caseload_desktop.ui.dialogs.import_dialog import run_import
 from caseload_desktop.ui.dialogs.lock_dialog import LockDialog
 from caseload_desktop.ui.dialogs.passphrase_dialog import (
     NewPassphraseDialog,
@@ -76,11 +73,6 @@ from caseload_desktop.ui.dialogs.passphrase_dialog import (
 )
 from caseload_desktop.ui.dialogs.plan_dialog import LeaverDialog, PlanDialog
 from caseload_desktop.ui.dialogs.reassign_dialog import ReassignDialog
-from caseload_desktop.ui.dialogs.settings_dialog import SYNC, SettingsDialog
-from caseload_desktop.ui.dialogs.supervision_editor import (
-    SupervisionEditor,
-    SupervisionRecordsDialog,
-)
 from caseload_desktop.ui.dialogs.worker_picker import WorkerPickerDialog
 from caseload_desktop.ui.interaction import Interaction
 from caseload_desktop.ui.open_checks import OpenChecks
@@ -89,6 +81,12 @@ from caseload_desktop.ui.sync_actions import create_sync_actions
 from caseload_desktop.ui.sync_runner import SyncOutcome, SyncRunner, SyncTarget
 from caseload_desktop.ui.widgets.caseload_board import ROW_PADDING, CaseloadBoard
 from caseload_desktop.ui.widgets.sync_status import SyncStatusBar
+
+if TYPE_CHECKING:
+    # The dialogs a manager opens now and then are imported when first opened: together with
+    # what they import (ReportLab, openpyxl's readers, QtSvg) they cost the start 0.5 s.
+    from caseload_desktop.ui.dialogs.conflicts_dialog import ConflictsDialog
+    from caseload_desktop.ui.dialogs.supervision_editor import SupervisionEditor
 
 STATUS_SPACING = 12
 STATUS_MESSAGE_MS = 6000
@@ -152,6 +150,9 @@ class SummaryRequest:
         """The summary and its PDF. ``progress`` counts a service's teams, then the PDF; it
         is last called once the PDF is made, so Cancel pressed until then stops the work
         before anything is written or printed (``Cancelled``)."""
+        # ReportLab is imported when a summary is first made, not as the app starts (0.25 s).
+        from caseload_desktop.reports import caseload_summary
+
         if self.team_id is None:
             teams = 0
 
@@ -526,6 +527,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def import_extract(self) -> None:
         """File > Import workers or cases…: the import wizard for the open database."""
         if self.context is not None:
+            from caseload_desktop.ui.dialogs.import_dialog import run_import
+
             run_import(self, self.context)
 
     def writing_actions(self) -> list[QtGui.QAction]:
@@ -1240,6 +1243,8 @@ class MainWindow(QtWidgets.QMainWindow):
             return
 
         def work(progress: Progress) -> list[Path]:
+            from caseload_desktop.reports import styles
+
             _summary, data = request.build(progress)
             styles.write_pdf(data, path)
             exports.record_summary_export(
@@ -1269,6 +1274,8 @@ class MainWindow(QtWidgets.QMainWindow):
             return
 
         def work(progress: Progress) -> list[Path]:
+            from caseload_desktop.reports import csv_export
+
             summary, _data = request.build(progress)
             written = csv_export.write_summary_csv(summary, path)
             exports.record_summary_export(
@@ -1448,6 +1455,8 @@ class MainWindow(QtWidgets.QMainWindow):
         except CaseloadError as exc:
             Interaction.show_error(self, "Cannot read the supervision records", str(exc))
             return
+        from caseload_desktop.ui.dialogs.supervision_editor import SupervisionRecordsDialog
+
         chosen = SupervisionRecordsDialog.ask(self, sessions, worker.worker)
         if chosen is not None:
             self.open_supervision(chosen)
@@ -1460,6 +1469,8 @@ class MainWindow(QtWidgets.QMainWindow):
             return None
         editor = self.supervision_editors.get(session_id)
         if editor is None:
+            from caseload_desktop.ui.dialogs.supervision_editor import SupervisionEditor
+
             editor = SupervisionEditor.open_session(
                 self, self.context, self.preferences, session_id, created_here=created_here
             )
@@ -1497,6 +1508,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def open_settings(self, page: str | None) -> None:
         """The settings dialog, on ``page`` (a page's name) if given."""
+        from caseload_desktop.ui.dialogs.settings_dialog import SettingsDialog
+
         # Read-only: the council's settings can be read, this desktop's preferences changed.
         dialog = SettingsDialog(
             self.context, self.preferences, self, may_edit_rules=not self.read_only
@@ -1565,6 +1578,8 @@ class MainWindow(QtWidgets.QMainWindow):
     @QtCore.Slot()
     def show_sync_settings(self) -> None:
         """Sync > Sync settings…: the settings dialog on its Sync page."""
+        from caseload_desktop.ui.dialogs.settings_dialog import SYNC
+
         self.open_settings(SYNC)
 
     @QtCore.Slot(object)
@@ -1586,6 +1601,8 @@ class MainWindow(QtWidgets.QMainWindow):
             return None
         dialog = self.conflicts_dialog
         if dialog is None:
+            from caseload_desktop.ui.dialogs.conflicts_dialog import ConflictsDialog
+
             dialog = ConflictsDialog(self.context, self)
             dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
             dialog.finished.connect(self._conflicts_dialog_closed)

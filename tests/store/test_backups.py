@@ -296,7 +296,7 @@ def test_a_file_about_to_be_migrated_is_checked_first_even_when_the_open_leaves_
     demo_db_path: Path,
 ) -> None:
     """A migration writes to the file: it never starts on a damaged one."""
-    previous = engine._script_directory().get_revision(engine.head_revision()).down_revision
+    previous = engine._revisions()[engine.head_revision()]
     assert isinstance(previous, str)
     conn = sqlite3.connect(demo_db_path)
     with conn:
