@@ -2,11 +2,15 @@
 
 Rows are keyed by the natural keys the desktops share (team name, staff ID, child ID, case ref,
 record ID); the integer ids are central's own. Every row that a pull can bring back carries
-``seq``, stamped from one change sequence by a trigger on insert and update (the trigger first
-takes an exclusive transaction-level advisory lock, so sequence numbers become visible in the
-order they were given: a pull that reads up to the sequence's last value under the shared lock
-never misses a row committed later with a smaller number). Migrations live in
-``migrations/central`` (``caseload central init`` applies them).
+``seq`` from one change sequence, handed out under an exclusive transaction-level advisory lock
+held to the commit, so sequence numbers become visible in the order they were given: a pull that
+reads up to the sequence's last value under the shared lock never misses a row committed later
+with a smaller number. Triggers per statement keep that for every writer (revision c0002): one
+takes the lock before the statement touches a row; an inserted row takes its number from the
+column's default (an UPDATE may set ``seq = nextval('change_seq')`` itself); one after the
+statement numbers again any row it wrote that holds no number given by it (an update that left
+``seq`` alone, a value given explicitly). Migrations live in ``migrations/central``
+(``caseload central init`` applies them).
 
 Reference data (teams, workers, children, cases) takes central's copy as the record; an
 allocation is changed only by an event that names the allocation it expects to replace, and a
@@ -30,12 +34,18 @@ metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 CHANGE_SEQUENCE = "change_seq"
 # The advisory lock that orders sequence numbers with commits (an arbitrary constant, the
-# same in the trigger and in pulls).
+# same in the lock trigger and in pulls).
 SEQ_LOCK_KEY = 7_461_301
 
 
 def _seq() -> sa.Column[int]:
-    return sa.Column("seq", sa.BigInteger, nullable=False, index=True)
+    return sa.Column(
+        "seq",
+        sa.BigInteger,
+        nullable=False,
+        index=True,
+        server_default=sa.text(f"nextval('{CHANGE_SEQUENCE}'::regclass)"),
+    )
 
 
 central_info = sa.Table(
@@ -231,7 +241,7 @@ conflicts = sa.Table(
     _seq(),
 )
 
-# The tables stamped with ``seq`` by the change trigger.
+# The tables whose rows carry ``seq`` (its default and the change triggers number them).
 SEQUENCED = (
     "teams",
     "workers",

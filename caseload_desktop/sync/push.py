@@ -7,6 +7,13 @@ the network drops, the laptop sleeps) means central rolled back or committed the
 either way the next push sends the batch again and the events central already holds are
 skipped. Nothing is lost and nothing happens twice.
 
+The events travel as the outbox holds them (JSON text, by COPY) and central decides and applies
+a batch's reassignments with a few set-wide statements. Neighbouring batches overlap where that
+is safe: while central applies one batch, the next is read from the outbox and received by
+central in a transaction of its own, and the one before is marked sent. A batch is applied only
+once the one before has committed (it waits for the change sequence's lock first), and is
+rolled back if that one failed.
+
 A reassignment names the allocation it expects to replace. Central applies it only when its
 current allocation is that one; otherwise it keeps its own, records a conflict for the desktop,
 and the next pull brings the conflict back to the manager.
@@ -21,17 +28,21 @@ from __future__ import annotations
 import base64
 import binascii
 import collections
+import concurrent.futures
+import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session
 
 from caseload_desktop.clock import now_utc
 from caseload_desktop.errors import Cancelled
@@ -47,7 +58,7 @@ from caseload_desktop.store.models import (
     Worker,
 )
 from caseload_desktop.sync import central_schema as cs
-from caseload_desktop.sync.central import translate_errors
+from caseload_desktop.sync.central import CentralUnavailable, describe_failure, translate_errors
 
 if TYPE_CHECKING:
     import psycopg
@@ -67,8 +78,9 @@ RECORDED = "recorded"  # kept in the event log; nothing to apply (a draft starte
 REJECTED = "rejected"  # could not be applied (bad checksum, unknown worker); kept, with why
 
 FaultHook = Callable[[int], None]
-"""Called inside the central transaction after each event is applied, with how many events of
-the batch have been applied so far. Tests use it to cut the connection mid-batch."""
+"""Called inside the central transaction after each event, or round of reassignments, is
+applied, with how many events of the batch have been applied so far. Tests use it to cut the
+connection mid-batch."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,14 +102,34 @@ class PushResult:
     baseline: int = 0
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass  # not frozen: a frozen dataclass is slower to make, by the thousand
 class _Event:
+    """An outbox event as the local database keeps it: the payload as its JSON text and the
+    instant as SQLite's text of it (naive UTC). Both are decoded only when a handler here looks
+    at them; central reads an allocation change straight from the JSON."""
+
     id: int
     uuid: str
     kind: str
     schema_version: int
-    payload: dict[str, Any]
-    created_at: dt.datetime
+    payload_json: str
+    created_text: str
+
+    @functools.cached_property
+    def payload(self) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(self.payload_json)
+        return value
+
+    @property
+    def created_at(self) -> dt.datetime:
+        return dt.datetime.fromisoformat(self.created_text).replace(tzinfo=dt.UTC)
+
+    def central_payload(self) -> str:
+        """The payload as central's event log keeps it: without any document bytes."""
+        text = self.payload_json
+        if '"pdf"' in text or '"content"' in text:  # _DOCUMENT_KEYS, as JSON writes them
+            return json.dumps(_without_documents(self.payload))
+        return text
 
 
 @dataclasses.dataclass
@@ -167,25 +199,64 @@ def push(
                 )
     total = waiting_count(db)
     done = 0
-    after_id = 0
-    while True:
-        if cancelled is not None and cancelled():
-            raise Cancelled(f"Sync stopped after sending {done} of {total} changes.")
-        batch = _next_batch(db, after_id, batch_size)
-        if not batch:
-            break
+    # Two helpers overlap the work of neighbouring batches. The outbox's thread reads the next
+    # batch and marks the last committed one sent (one thread: in the order asked) while central
+    # applies the current one; and central receives the next batch, in a transaction of its
+    # own, while it applies the current one. A batch is applied only after the one before has
+    # committed (it waits for the change sequence's lock), and is rolled back if that one fails.
+    with (
+        concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="caseload-outbox") as outbox,
+        concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="caseload-central") as ahead,
+    ):
+        marks: list[concurrent.futures.Future[None]] = []
+
+        def failed(batch: Sequence[_Event], exc: BaseException) -> None:
+            # After the marks still pending: the batches committed before stay sent.
+            outbox.submit(_record_failure, db, batch, exc).result()
+            for mark in marks:
+                if mark.exception() is not None:
+                    log.error("could not mark a batch sent", exc_info=mark.exception())
+
+        batch = _next_batch(db, 0, batch_size)
+        receiving = None if not batch else ahead.submit(_Received, engine, peer.desktop_id, batch)
         try:
-            with translate_errors(engine.url):
-                counts = _push_batch(engine, peer.desktop_id, batch, fault)
-        except Exception as exc:
-            _record_failure(db, batch, exc)
-            raise
-        _mark_sent(db, batch)
-        totals.update(counts)
-        done += len(batch)
-        after_id = batch[-1].id
-        if progress is not None:
-            progress(done, total)
+            while receiving is not None:
+                if cancelled is not None and cancelled():
+                    _settle(marks)
+                    raise Cancelled(f"Sync stopped after sending {done} of {total} changes.")
+                upcoming = outbox.submit(_next_batch, db, batch[-1].id, batch_size)
+                try:
+                    with _translated(engine.url):
+                        received = receiving.result()
+                except Exception as exc:
+                    receiving = None
+                    failed(batch, exc)
+                    raise
+                receiving = None
+                try:
+                    following = upcoming.result()
+                except BaseException:
+                    received.discard()
+                    raise
+                if following:
+                    receiving = ahead.submit(_Received, engine, peer.desktop_id, following)
+                try:
+                    with _translated(engine.url):
+                        counts = received.apply(peer.desktop_id, fault)
+                except Exception as exc:
+                    failed(batch, exc)
+                    raise
+                marks.append(outbox.submit(_mark_sent, db, batch))
+                totals.update(counts)
+                done += len(batch)
+                if progress is not None:
+                    progress(done, total)
+                marks = _settle(marks, wait=False)
+                batch = following
+            _settle(marks)
+        finally:
+            if receiving is not None:
+                _discard(receiving)
     return PushResult(
         pushed=totals["new"],
         already=totals["already_received"],
@@ -195,31 +266,56 @@ def push(
     )
 
 
+def _settle(
+    marks: list[concurrent.futures.Future[None]], *, wait: bool = True
+) -> list[concurrent.futures.Future[None]]:
+    """Raise the error of a batch that could not be marked sent (waiting for them all, or
+    looking only at those done); returns those still pending."""
+    for mark in marks:
+        if wait or mark.done():
+            mark.result()
+    return [mark for mark in marks if not mark.done()]
+
+
 def _next_batch(db: Database, after_id: int, size: int) -> list[_Event]:
+    """The next waiting events, read with the driver's own cursor: the payloads stay the JSON
+    text the outbox holds (central takes that text as it is)."""
     with db.read() as session:
-        rows = session.execute(
-            sa.select(
-                OutboxEvent.id,
-                OutboxEvent.uuid,
-                OutboxEvent.kind,
-                OutboxEvent.schema_version,
-                OutboxEvent.payload,
-                OutboxEvent.created_at,
+        cursor = _sqlite(session).cursor()
+        try:
+            cursor.execute(
+                "SELECT id, uuid, kind, schema_version, payload, created_at FROM outbox_events "
+                "WHERE sent_at IS NULL AND id > ? ORDER BY id LIMIT ?",
+                (after_id, size),
             )
-            .where(OutboxEvent.sent_at.is_(None), OutboxEvent.id > after_id)
-            .order_by(OutboxEvent.id)
-            .limit(size)
-        ).all()
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
     return [_Event(*row) for row in rows]
 
 
+def _sqlite(session: Session) -> Any:
+    """The DB-API connection (sqlite3 or SQLCipher's) under a session, in its transaction."""
+    return session.connection().connection.driver_connection
+
+
 def _mark_sent(db: Database, batch: Sequence[_Event]) -> None:
-    now = now_utc()
+    # The ids go in as one JSON array (any batch size fits in one parameter).
+    ids = json.dumps([e.id for e in batch])
+    outbox = OutboxEvent.__table__
+    assert isinstance(outbox, sa.Table)
     with db.write() as session:
-        session.execute(
-            sa.update(OutboxEvent)
-            .where(OutboxEvent.id.in_([e.id for e in batch]))
-            .values(sent_at=now, attempts=OutboxEvent.attempts + 1, last_error=None)
+        # On the session's connection: a plain UPDATE, without the ORM's bookkeeping.
+        session.connection().execute(
+            sa.update(outbox)
+            .where(
+                outbox.c.id.in_(
+                    sa.select(sa.column("value", sa.Integer)).select_from(
+                        sa.func.json_each(sa.literal(ids))
+                    )
+                )
+            )
+            .values(sent_at=now_utc(), attempts=outbox.c.attempts + 1, last_error=None)
         )
 
 
@@ -246,62 +342,133 @@ def _touch_desktop(engine: sa.Engine, desktop_id: str) -> None:
         )
 
 
-def _push_batch(
-    engine: sa.Engine, desktop_id: str, batch: Sequence[_Event], fault: FaultHook | None
-) -> collections.Counter[str]:
-    """One central transaction: record the batch's events, apply the new ones, commit.
+class _Received:
+    """A batch central has received, in a transaction still open, and not yet applied.
 
-    The events arrive by COPY into a temporary table and move into ``received_events`` with
-    one ``INSERT ... SELECT ... ON CONFLICT (uuid) DO NOTHING RETURNING uuid``: the new ones
-    are exactly those it returns."""
-    now = now_utc()
-    counts = collections.Counter[str]()
-    with engine.begin() as conn:
-        # Central's writers take this lock (its trigger does too), so the change sequence is
-        # handed out in commit order and a pull never misses a row.
-        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(cs.SEQ_LOCK_KEY)))
-        cursor = _raw(conn).cursor()
-        cursor.execute(
-            "CREATE TEMPORARY TABLE incoming_events (uuid varchar(36), kind varchar(60), "
-            "schema_version int, payload jsonb, created_at timestamptz) ON COMMIT DROP"
-        )
-        with cursor.copy(
-            "COPY incoming_events (uuid, kind, schema_version, payload, created_at) FROM STDIN"
-        ) as copy:
-            for e in batch:
-                copy.write_row(
-                    (
-                        e.uuid,
-                        e.kind,
-                        e.schema_version,
-                        json.dumps(_without_documents(e.payload)),
-                        e.created_at,
+    The events arrive by COPY into a temporary table (numbered in outbox order) and move into
+    ``received_events`` with one ``INSERT ... SELECT ... ON CONFLICT (uuid) DO NOTHING
+    RETURNING uuid``: the new ones are exactly those it returns; the same statement drops the
+    others from the temporary table, which then holds just the events to apply. Their
+    reassignments are prepared for deciding (``_PREPARE_SQL``) before the lock is taken.
+    """
+
+    def __init__(self, engine: sa.Engine, desktop_id: str, batch: Sequence[_Event]) -> None:
+        self.now = now_utc()
+        self.conn = engine.connect()
+        try:
+            self.transaction = self.conn.begin()
+            cursor = _raw(self.conn).cursor()
+            cursor.execute(_WORK_TABLES)
+            with cursor.copy(
+                "COPY incoming_events (ord, uuid, kind, schema_version, payload, created_at) "
+                "FROM STDIN"
+            ) as copy:
+                for ord_, e in enumerate(batch):
+                    copy.write_row(
+                        # SQLite's text of the instant is naive UTC.
+                        (
+                            ord_,
+                            e.uuid,
+                            e.kind,
+                            e.schema_version,
+                            e.central_payload(),
+                            e.created_text + "+00",
+                        )
                     )
-                )
-        cursor.execute(
-            "INSERT INTO received_events (uuid, desktop_id, kind, schema_version, payload, "
-            "created_at, received_at, outcome) SELECT uuid, %s, kind, schema_version, payload, "
-            "created_at, %s, %s FROM incoming_events ON CONFLICT (uuid) DO NOTHING "
-            "RETURNING uuid",
-            (desktop_id, now, APPLIED),
-        )
-        new_uuids = {row[0] for row in cursor.fetchall()}
-        new = [e for e in batch if e.uuid in new_uuids]
-        counts["new"] = len(new)
-        counts["already_received"] = len(batch) - len(new)
-        outcomes = _apply(conn, desktop_id, new, now, fault)
-        exceptions = [
-            (o.outcome, o.detail[:1000], event_uuid)
-            for event_uuid, o in outcomes.items()
-            if o.outcome != APPLIED or o.detail
-        ]
-        if exceptions:
-            cursor.executemany(
-                "UPDATE received_events SET outcome = %s, detail = %s WHERE uuid = %s",
-                exceptions,
+            cursor.execute(
+                _RECEIVE_SQL, {"desktop_id": desktop_id, "now": self.now, "applied": APPLIED}
             )
-        counts.update(o.outcome for o in outcomes.values())
-    return counts
+            seen = {row[0] for row in cursor.fetchall()}
+            self.new = [(ord_, e) for ord_, e in enumerate(batch) if ord_ not in seen]
+            self.already = len(seen)
+            self.rounds: dict[int, int] = {}
+            if any(e.kind == ALLOCATION_KIND for _ord, e in self.new):
+                cursor.execute(_PREPARE_SQL)
+                self.rounds = dict(cursor.fetchall())
+        except BaseException:
+            self.discard()
+            raise
+
+    def apply(self, desktop_id: str, fault: FaultHook | None) -> collections.Counter[str]:
+        """Apply the new events and commit (or roll back); how many had each outcome."""
+        try:
+            # Central's writers take this lock (their statement trigger does too), so the
+            # change sequence is handed out in commit order and a pull never misses a row. It
+            # comes before the first look at what the events apply to: each statement after it
+            # sees every batch committed before (READ COMMITTED).
+            _raw(self.conn).execute(f"SELECT pg_advisory_xact_lock({cs.SEQ_LOCK_KEY})")
+            counts = collections.Counter(new=len(self.new), already_received=self.already)
+            counts.update(_apply(self, desktop_id, fault))
+            self.transaction.commit()
+        except BaseException:
+            self.discard()
+            raise
+        self.conn.close()
+        return counts
+
+    def discard(self) -> None:
+        """Roll back (a server gone has rolled back already: nothing to say)."""
+        try:
+            self.conn.close()
+        except sa.exc.DBAPIError:
+            log.debug("rolling back a batch on a lost connection", exc_info=True)
+
+
+@contextlib.contextmanager
+def _translated(url: sa.URL) -> Iterator[None]:
+    """translate_errors, for the driver's own errors too (the hot path uses its cursors)."""
+    import psycopg
+
+    with translate_errors(url):
+        try:
+            yield
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            raise CentralUnavailable(describe_failure(exc, url)) from exc
+
+
+def _discard(receiving: concurrent.futures.Future[_Received]) -> None:
+    """Roll back a batch received ahead, once its receiving is over."""
+    try:
+        received = receiving.result()
+    except Exception:
+        return  # nothing was kept
+    received.discard()
+
+
+# The batch's work tables: its events as sent, its allocation changes prepared and decided
+# (below). Temporary, kept by the connection (a pooled one makes them once) and emptied at
+# every commit.
+_WORK_TABLES = """
+    CREATE TEMPORARY TABLE IF NOT EXISTS incoming_events (
+        ord int, uuid varchar(36), kind varchar(60), schema_version int, payload jsonb,
+        created_at timestamptz
+    ) ON COMMIT DELETE ROWS;
+    CREATE TEMPORARY TABLE IF NOT EXISTS pending_changes (
+        ord int, uuid varchar(36), run int, round int, case_ref text, case_id int,
+        to_staff text, to_worker_id int, expected_staff text, expected_worker_id int,
+        expected_start date, effective date, reason_code text, reason_text text, actor text,
+        created_at timestamptz
+    ) ON COMMIT DELETE ROWS;
+    CREATE TEMPORARY TABLE IF NOT EXISTS decided_changes (
+        step int, ord int, case_id int, worker_id int, allocation_id bigint, outcome text
+    ) ON COMMIT DELETE ROWS
+"""
+
+# Returns the places of the events central had already received.
+_RECEIVE_SQL = """
+    WITH received AS (
+        INSERT INTO received_events (uuid, desktop_id, kind, schema_version, payload,
+                                     created_at, received_at, outcome)
+        SELECT uuid, %(desktop_id)s, kind, schema_version, payload, created_at, %(now)s,
+               %(applied)s
+        FROM incoming_events
+        ON CONFLICT (uuid) DO NOTHING
+        RETURNING uuid
+    )
+    DELETE FROM incoming_events i
+    WHERE NOT EXISTS (SELECT FROM received r WHERE r.uuid = i.uuid)
+    RETURNING i.ord
+"""
 
 
 def _raw(conn: sa.Connection) -> psycopg.Connection[Any]:
@@ -319,181 +486,243 @@ def _without_documents(payload: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _apply(
-    conn: sa.Connection,
-    desktop_id: str,
-    events: Sequence[_Event],
-    now: dt.datetime,
-    fault: FaultHook | None,
-) -> dict[str, _Outcome]:
-    """Apply the batch's new events in outbox order. Runs of allocation changes are applied a
-    round at a time (each case at most once per round) with a few set-wide statements."""
-    outcomes: dict[str, _Outcome] = {}
+    received: _Received, desktop_id: str, fault: FaultHook | None
+) -> collections.Counter[str]:
+    """Apply a batch's new events in outbox order; returns how many had each outcome. Runs of
+    allocation changes (between two events of other kinds) are applied by central a round at a
+    time (each case at most once per round), each round with a few set-wide statements."""
+    conn = received.conn
+    counts = collections.Counter[str]()
+    exceptions: list[tuple[str, str, str]] = []
+    allocations = _AllocationChanges(_raw(conn).cursor(), desktop_id, received)
     applied = 0
-    run: list[_Event] = []
+    run = 0  # how many events of other kinds came before (as _PREPARE_SQL numbers runs)
+    in_run = False
 
     def flush_run() -> None:
-        nonlocal applied
-        for round_ in _rounds(run):
-            outcomes.update(_apply_allocations(conn, desktop_id, round_, now))
-            applied += len(round_)
+        nonlocal applied, in_run
+        if not in_run:
+            return
+        for size in allocations.apply(run):
+            applied += size
             if fault is not None:
                 fault(applied)
-        run.clear()
+        in_run = False
 
-    for event in events:
+    for _ord, event in received.new:
         if event.kind == ALLOCATION_KIND:
-            run.append(event)
+            in_run = True
             continue
         flush_run()
+        run += 1
         handler = _HANDLERS.get(event.kind)
-        outcomes[event.uuid] = (
-            _Outcome(RECORDED) if handler is None else handler(conn, desktop_id, event, now)
+        outcome = (
+            _Outcome(RECORDED)
+            if handler is None
+            else handler(conn, desktop_id, event, received.now)
         )
+        counts[outcome.outcome] += 1
+        if outcome.outcome != APPLIED or outcome.detail:
+            exceptions.append((outcome.outcome, outcome.detail[:1000], event.uuid))
         applied += 1
         if fault is not None:
             fault(applied)
     flush_run()
-    return outcomes
-
-
-def _rounds(events: Sequence[_Event]) -> Iterable[list[_Event]]:
-    """Split a run of allocation changes so no case appears twice in one round (a case moved
-    and moved back in one batch is applied in that order)."""
-    rounds: list[list[_Event]] = []
-    seen: collections.Counter[str] = collections.Counter()
-    for event in events:
-        ref = str(event.payload["case_ref"])
-        index = seen[ref]
-        seen[ref] += 1
-        if index == len(rounds):
-            rounds.append([])
-        rounds[index].append(event)
-    return rounds
+    counts.update(allocations.finish())
+    if exceptions:
+        _raw(conn).cursor().executemany(
+            "UPDATE received_events SET outcome = %s, detail = %s WHERE uuid = %s", exceptions
+        )
+    return counts
 
 
 def _date(value: object) -> dt.date | None:
     return None if value in (None, "") else dt.date.fromisoformat(str(value))
 
 
-_CURRENT_SQL = """
-    SELECT c.case_ref, c.id, c.team_id, a.id, w.staff_id, a.started_on, a.created_by,
-           a.created_at
-    FROM cases c
-    LEFT JOIN allocations a ON a.case_id = c.id AND a.ended_on IS NULL
-    LEFT JOIN workers w ON w.id = a.worker_id
-    WHERE c.case_ref = ANY(%s::varchar[])
+# Allocation changes are decided by central in SQL. While the batch before is applied, the
+# changes are prepared from the events' JSON (``pending_changes``): runs and rounds numbered,
+# and central's ids for their case and workers looked up (ids never change; a key not found
+# then is looked for again when deciding, as a batch before may have added it). Under the
+# lock, each round is decided against central's current allocations into ``decided_changes``,
+# and the writes are set-wide statements over it. No FOR UPDATE: the batch holds the change
+# sequence's exclusive advisory lock from before its first look at them, and every writer of
+# these tables takes it (their statement trigger does), so nothing else changes an allocation
+# until this batch commits.
+
+# Returns each run's number of rounds (the most changes of one case in it).
+_PREPARE_SQL = f"""
+    WITH prepared AS (
+        INSERT INTO pending_changes (ord, uuid, run, round, case_ref, case_id, to_staff,
+                                     to_worker_id, expected_staff, expected_worker_id,
+                                     expected_start, effective, reason_code, reason_text, actor,
+                                     created_at)
+        SELECT e.ord, e.uuid, e.run,
+               row_number() OVER (PARTITION BY e.run, e.case_ref ORDER BY e.ord),
+               e.case_ref, c.id, e.to_staff, tw.id, e.expected_staff, ew.id, e.expected_start,
+               e.effective, e.reason_code, e.reason_text, e.actor, e.created_at
+        FROM (
+            SELECT ord, uuid, kind, created_at,
+                   payload->>'case_ref' AS case_ref,
+                   payload->>'to_staff_id' AS to_staff,
+                   NULLIF(payload->>'effective', '')::date AS effective,
+                   payload->'expected'->>'staff_id' AS expected_staff,
+                   NULLIF(payload->'expected'->>'started_on', '')::date AS expected_start,
+                   payload->>'reason_code' AS reason_code,
+                   coalesce(payload->>'reason_text', '') AS reason_text,
+                   coalesce(payload->>'actor', '') AS actor,
+                   count(*) FILTER (WHERE kind <> '{ALLOCATION_KIND}') OVER (ORDER BY ord)
+                       AS run
+            FROM incoming_events
+        ) AS e
+        LEFT JOIN cases c ON c.case_ref = e.case_ref
+        LEFT JOIN workers tw ON tw.staff_id = NULLIF(e.to_staff, '')
+        LEFT JOIN workers ew ON ew.staff_id = e.expected_staff
+        WHERE e.kind = '{ALLOCATION_KIND}'
+        RETURNING run, round
+    )
+    SELECT run, max(round) FROM prepared GROUP BY run
 """
-# No FOR UPDATE: the batch holds the change sequence's exclusive advisory lock from its first
-# statement, and every writer of these tables takes it (their trigger does), so nothing else
-# changes an allocation until this batch commits.
 
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Current:
-    case_ref: str
-    case_id: int
-    team_id: int
-    allocation_id: int | None
-    staff_id: str | None
-    started_on: dt.date | None
-    created_by: str | None
-    created_at: dt.datetime | None
-
-
-def _apply_allocations(
-    conn: sa.Connection, desktop_id: str, events: Sequence[_Event], now: dt.datetime
-) -> dict[str, _Outcome]:
-    """One round of allocation changes (distinct cases): read every case's current allocation,
-    decide each, then end the replaced allocations with one UPDATE over
-    arrays, and COPY the new allocations and the conflicts in."""
-    cursor = _raw(conn).cursor()
-    refs = [str(e.payload["case_ref"]) for e in events]
-    cursor.execute(_CURRENT_SQL, (refs,))
-    current = {row[0]: _Current(*row) for row in cursor.fetchall()}
-    wanted_staff = list(
-        {str(e.payload["to_staff_id"]) for e in events if e.payload.get("to_staff_id")}
+# One round of a run. A change applies when central's current allocation is the one it
+# expects to replace (the same worker, or nobody, since the same day); it was already there
+# when central's is the one it makes; otherwise it is a conflict. A case without a current
+# allocation holds (nobody, no day). Returns how many had each outcome.
+_DECIDE_SQL = f"""
+    WITH decided AS (
+        INSERT INTO decided_changes (step, ord, case_id, worker_id, allocation_id, outcome)
+        SELECT %(step)s, p.ord, p.case_id, p.to_worker_id, a.id,
+               CASE
+                   WHEN p.case_id IS NULL THEN '{REJECTED}'
+                   WHEN p.to_staff IS NOT NULL AND p.to_worker_id IS NULL THEN '{REJECTED}'
+                   WHEN CASE WHEN p.expected_staff IS NULL THEN a.worker_id IS NULL
+                             ELSE a.worker_id = p.expected_worker_id END
+                        AND a.started_on IS NOT DISTINCT FROM p.expected_start
+                       THEN '{APPLIED}'
+                   WHEN CASE WHEN p.to_staff IS NULL THEN a.worker_id IS NULL
+                             ELSE a.worker_id = p.to_worker_id END
+                        AND a.started_on IS NOT DISTINCT FROM p.effective
+                       THEN '{ALREADY}'
+                   ELSE '{CONFLICT}'
+               END
+        FROM (
+            SELECT q.ord, q.to_staff, q.expected_staff, q.expected_start, q.effective,
+                   coalesce(q.case_id,
+                            (SELECT id FROM cases WHERE case_ref = q.case_ref)) AS case_id,
+                   coalesce(q.to_worker_id,
+                            (SELECT id FROM workers WHERE staff_id = NULLIF(q.to_staff, '')))
+                       AS to_worker_id,
+                   coalesce(q.expected_worker_id,
+                            (SELECT id FROM workers WHERE staff_id = q.expected_staff))
+                       AS expected_worker_id
+            FROM pending_changes q
+            WHERE q.run = %(run)s AND q.round = %(round)s
+        ) AS p
+        LEFT JOIN allocations a ON a.case_id = p.case_id AND a.ended_on IS NULL
+        RETURNING outcome
     )
-    cursor.execute(
-        "SELECT staff_id, id FROM workers WHERE staff_id = ANY(%s::varchar[])", (wanted_staff,)
-    )
-    worker_ids: dict[str, int] = dict(cursor.fetchall())
-    outcomes: dict[str, _Outcome] = {}
-    ended_ids: list[int] = []
-    ended_on: list[dt.date | None] = []
-    starts: list[tuple[Any, ...]] = []
-    conflict_rows: list[tuple[Any, ...]] = []
-    for event in events:
-        p = event.payload
-        ref = str(p["case_ref"])
-        row = current.get(ref)
-        if row is None:
-            outcomes[event.uuid] = _Outcome(REJECTED, f"central records have no case {ref}")
-            continue
-        to_staff = p.get("to_staff_id")
-        if to_staff is not None and to_staff not in worker_ids:
-            outcomes[event.uuid] = _Outcome(
-                REJECTED, f"central records have no worker with staff ID {to_staff}"
-            )
-            continue
-        expected = p.get("expected") or {}
-        effective = _date(p["effective"])
-        holds = (row.staff_id, row.started_on)
-        if holds == (expected.get("staff_id"), _date(expected.get("started_on"))):
-            if row.allocation_id is not None:
-                ended_ids.append(row.allocation_id)
-                ended_on.append(effective)
-            starts.append(
-                (
-                    row.case_id,
-                    None if to_staff is None else worker_ids[to_staff],
-                    effective,
-                    p.get("reason_code"),
-                    str(p.get("reason_text") or ""),
-                    str(p.get("actor") or ""),
-                    event.created_at,
-                    event.uuid,
+    SELECT outcome, count(*) FROM decided GROUP BY outcome
+"""
+
+# The applied changes end the allocations they replace (numbering them themselves, which
+# leaves the change trigger nothing to number again)...
+_END_SQL = f"""
+    UPDATE allocations a SET ended_on = p.effective, seq = nextval('{cs.CHANGE_SEQUENCE}')
+    FROM decided_changes d JOIN pending_changes p ON p.ord = d.ord
+    WHERE d.step = %s AND d.outcome = '{APPLIED}' AND a.id = d.allocation_id
+          AND a.ended_on IS NULL
+"""
+
+# ... and start the new ones (``seq`` from the column's default).
+_START_SQL = f"""
+    INSERT INTO allocations (case_id, worker_id, started_on, reason_code, reason_text,
+                             created_by, created_at, event_uuid)
+    SELECT d.case_id, d.worker_id, p.effective, p.reason_code, p.reason_text, p.actor,
+           p.created_at, p.uuid
+    FROM decided_changes d JOIN pending_changes p ON p.ord = d.ord
+    WHERE d.step = %s AND d.outcome = '{APPLIED}'
+    ORDER BY d.ord
+"""
+
+# An instant as Python's isoformat() writes it (as allocation_state does).
+_ISO_AT = """
+    to_char(a.created_at, 'YYYY-MM-DD"T"HH24:MI:SS')
+    || CASE WHEN to_char(a.created_at, 'US') = '000000' THEN ''
+            ELSE to_char(a.created_at, '.US') END
+    || to_char(a.created_at, 'TZH:TZM')
+"""
+
+# A conflict keeps central's allocation (unchanged by the round: its case is the conflict's)
+# in the shape of allocation_state(), and the change as sent.
+_CONFLICT_SQL = f"""
+    INSERT INTO conflicts (event_uuid, desktop_id, case_ref, team_id, my_change,
+                           central_state, created_at)
+    SELECT p.uuid, %(desktop_id)s, p.case_ref, c.team_id, i.payload,
+           jsonb_build_object('staff_id', w.staff_id, 'started_on', a.started_on,
+                              'by', a.created_by, 'at', {_ISO_AT}),
+           %(now)s
+    FROM decided_changes d
+    JOIN pending_changes p ON p.ord = d.ord
+    JOIN incoming_events i ON i.ord = d.ord
+    JOIN cases c ON c.id = d.case_id
+    LEFT JOIN allocations a ON a.id = d.allocation_id
+    LEFT JOIN workers w ON w.id = a.worker_id
+    WHERE d.step = %(step)s AND d.outcome = '{CONFLICT}'
+    ORDER BY d.ord
+"""
+
+# The events' log entries say what became of the changes that did not apply as sent.
+_OUTCOMES_SQL = f"""
+    UPDATE received_events r SET outcome = d.outcome, detail = left(
+        CASE
+            WHEN d.outcome = '{REJECTED}' AND d.case_id IS NULL
+                THEN format('central records have no case %%s', p.case_ref)
+            WHEN d.outcome = '{REJECTED}'
+                THEN format('central records have no worker with staff ID %%s', p.to_staff)
+            WHEN d.outcome = '{ALREADY}' THEN 'central already had this allocation'
+            ELSE format('central''s allocation of %%s was not the one this change replaces',
+                        p.case_ref)
+        END, 1000)
+    FROM decided_changes d JOIN pending_changes p ON p.ord = d.ord
+    WHERE r.uuid = p.uuid AND d.outcome <> %(applied)s
+"""
+
+
+class _AllocationChanges:
+    """Applies a batch's runs of allocation changes, a round at a time, in central."""
+
+    def __init__(self, cursor: psycopg.Cursor[Any], desktop_id: str, received: _Received) -> None:
+        self.cursor = cursor
+        self.desktop_id = desktop_id
+        self.now = received.now
+        self.rounds = received.rounds  # by run
+        self.steps = 0  # rounds decided so far in this batch
+        self.counts = collections.Counter[str]()
+
+    def apply(self, run: int) -> Iterator[int]:
+        """Apply one run of changes, a round at a time; yields each round's size once it is
+        written."""
+        cursor = self.cursor
+        for round_ in range(1, self.rounds.get(run, 0) + 1):
+            self.steps += 1
+            step = self.steps
+            cursor.execute(_DECIDE_SQL, {"run": run, "round": round_, "step": step})
+            decided: dict[str, int] = dict(cursor.fetchall())
+            if decided.get(APPLIED):
+                cursor.execute(_END_SQL, (step,))
+                cursor.execute(_START_SQL, (step,))
+            if decided.get(CONFLICT):
+                cursor.execute(
+                    _CONFLICT_SQL, {"desktop_id": self.desktop_id, "now": self.now, "step": step}
                 )
-            )
-            outcomes[event.uuid] = _Outcome(APPLIED)
-        elif holds == (to_staff, effective):
-            outcomes[event.uuid] = _Outcome(ALREADY, "central already had this allocation")
-        else:
-            conflict_rows.append(
-                (
-                    event.uuid,
-                    desktop_id,
-                    ref,
-                    row.team_id,
-                    json.dumps(_without_documents(p)),
-                    json.dumps(allocation_state(row)),
-                    now,
-                )
-            )
-            outcomes[event.uuid] = _Outcome(
-                CONFLICT, f"central's allocation of {ref} was not the one this change replaces"
-            )
-    if ended_ids:
-        cursor.execute(
-            "UPDATE allocations SET ended_on = v.ended_on "
-            "FROM unnest(%s::bigint[], %s::date[]) AS v(id, ended_on) "
-            "WHERE allocations.id = v.id AND allocations.ended_on IS NULL",
-            (ended_ids, ended_on),
-        )
-    if starts:
-        with cursor.copy(
-            "COPY allocations (case_id, worker_id, started_on, reason_code, reason_text, "
-            "created_by, created_at, event_uuid) FROM STDIN"
-        ) as copy:
-            for start in starts:
-                copy.write_row(start)
-    if conflict_rows:
-        with cursor.copy(
-            "COPY conflicts (event_uuid, desktop_id, case_ref, team_id, my_change, "
-            "central_state, created_at) FROM STDIN"
-        ) as copy:
-            for conflict_row in conflict_rows:
-                copy.write_row(conflict_row)
-    return outcomes
+            self.counts.update(decided)
+            yield sum(decided.values())
+
+    def finish(self) -> collections.Counter[str]:
+        """Record the outcomes other than applied in the event log; how many of each."""
+        if sum(n for outcome, n in self.counts.items() if outcome != APPLIED):
+            self.cursor.execute(_OUTCOMES_SQL, {"applied": APPLIED})
+        return self.counts
 
 
 def allocation_state(row: Any) -> dict[str, Any]:
