@@ -1420,6 +1420,10 @@ def cmd_sync(db: Database, args: argparse.Namespace, out: TextIO) -> int:
     )
     if result.conflicts:
         out.write(f"{result.conflicts} conflict(s) wait for you: see `{PROG} conflicts`.\n")
+    if result.not_applied:
+        out.write(f"Central records did not apply {len(result.not_applied)} change(s):\n")
+        for change in result.not_applied:
+            out.write(f"  {change.kind} {change.uuid}: {change.detail}\n")
     return 0
 
 

@@ -76,6 +76,7 @@ class SyncResult:
     baseline: int = 0
     new_conflicts: int = 0
     synced_at: dt.datetime | None = None
+    not_applied: tuple[push_mod.NotApplied, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -87,6 +88,7 @@ class SyncResult:
             "baseline": self.baseline,
             "new_conflicts": self.new_conflicts,
             "synced_at": None if self.synced_at is None else self.synced_at.isoformat(),
+            "not_applied": [n.as_json() for n in self.not_applied],
         }
 
 
@@ -196,6 +198,7 @@ def sync_central(
         baseline=pushed.baseline,
         new_conflicts=len(after - before),
         synced_at=synced,
+        not_applied=pushed.not_applied,
     )
 
 

@@ -84,6 +84,22 @@ connection mid-batch."""
 
 
 @dataclasses.dataclass(frozen=True)
+class NotApplied:
+    """A change central received but did not apply, that no conflict brings back to the
+    manager: an event it rejected (no such case or worker, a damaged document), or a change
+    other than a reassignment that met a different state in central (a leave date), which
+    central kept. The outbox row says so too (``last_error``)."""
+
+    uuid: str
+    kind: str
+    outcome: str  # REJECTED or CONFLICT
+    detail: str
+
+    def as_json(self) -> dict[str, str]:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
 class PushResult:
     """What one push did.
 
@@ -93,6 +109,7 @@ class PushResult:
         conflicts: of the pushed, the changes central kept its own state for.
         rejected: of the pushed, events central could not apply (kept in its log, with why).
         baseline: cases published as this desktop's baseline (first sync only).
+        not_applied: the rejected, and the conflicts no Conflicts panel shows, with why.
     """
 
     pushed: int = 0
@@ -100,6 +117,7 @@ class PushResult:
     conflicts: int = 0
     rejected: int = 0
     baseline: int = 0
+    not_applied: tuple[NotApplied, ...] = ()
 
 
 @dataclasses.dataclass  # not frozen: a frozen dataclass is slower to make, by the thousand
@@ -199,6 +217,7 @@ def push(
                 )
     total = waiting_count(db)
     done = 0
+    not_applied: list[NotApplied] = []
     # Two helpers overlap the work of neighbouring batches. The outbox's thread reads the next
     # batch and marks the last committed one sent (one thread: in the order asked) while central
     # applies the current one; and central receives the next batch, in a transaction of its
@@ -246,7 +265,8 @@ def push(
                 except Exception as exc:
                     failed(batch, exc)
                     raise
-                marks.append(outbox.submit(_mark_sent, db, batch))
+                marks.append(outbox.submit(_mark_sent, db, batch, received.not_applied))
+                not_applied += received.not_applied
                 totals.update(counts)
                 done += len(batch)
                 if progress is not None:
@@ -263,6 +283,7 @@ def push(
         conflicts=totals[CONFLICT],
         rejected=totals[REJECTED],
         baseline=baseline,
+        not_applied=tuple(not_applied),
     )
 
 
@@ -299,7 +320,9 @@ def _sqlite(session: Session) -> Any:
     return session.connection().connection.driver_connection
 
 
-def _mark_sent(db: Database, batch: Sequence[_Event]) -> None:
+def _mark_sent(
+    db: Database, batch: Sequence[_Event], not_applied: Sequence[NotApplied] = ()
+) -> None:
     # The ids go in as one JSON array (any batch size fits in one parameter).
     ids = json.dumps([e.id for e in batch])
     outbox = OutboxEvent.__table__
@@ -317,6 +340,17 @@ def _mark_sent(db: Database, batch: Sequence[_Event]) -> None:
             )
             .values(sent_at=now_utc(), attempts=outbox.c.attempts + 1, last_error=None)
         )
+        if not_applied:
+            # Sent, and not to be sent again; but what central made of it stays with it.
+            session.connection().execute(
+                sa.update(outbox)
+                .where(outbox.c.uuid == sa.bindparam("event_uuid"))
+                .values(last_error=sa.bindparam("why")),
+                [
+                    {"event_uuid": n.uuid, "why": f"central did not apply it: {n.detail}"[:1000]}
+                    for n in not_applied
+                ],
+            )
 
 
 def _record_failure(db: Database, batch: Sequence[_Event], exc: BaseException) -> None:
@@ -381,6 +415,7 @@ class _Received:
             seen = {row[0] for row in cursor.fetchall()}
             self.new = [(ord_, e) for ord_, e in enumerate(batch) if ord_ not in seen]
             self.already = len(seen)
+            self.not_applied: list[NotApplied] = []
             self.rounds: dict[int, int] = {}
             if any(e.kind == ALLOCATION_KIND for _ord, e in self.new):
                 cursor.execute(_PREPARE_SQL)
@@ -399,6 +434,9 @@ class _Received:
             _raw(self.conn).execute(f"SELECT pg_advisory_xact_lock({cs.SEQ_LOCK_KEY})")
             counts = collections.Counter(new=len(self.new), already_received=self.already)
             counts.update(_apply(self, desktop_id, fault))
+            self.not_applied = (
+                _not_applied(self.conn) if counts[REJECTED] or counts[CONFLICT] else []
+            )
             self.transaction.commit()
         except BaseException:
             self.discard()
@@ -469,6 +507,23 @@ _RECEIVE_SQL = """
     WHERE NOT EXISTS (SELECT FROM received r WHERE r.uuid = i.uuid)
     RETURNING i.ord
 """
+
+
+# The batch's events central did not apply and no conflict row brings back (incoming_events
+# holds the batch's new events by now).
+_NOT_APPLIED_SQL = f"""
+    SELECT r.uuid, r.kind, r.outcome, coalesce(r.detail, '')
+    FROM received_events r JOIN incoming_events i ON i.uuid = r.uuid
+    WHERE r.outcome IN ('{REJECTED}', '{CONFLICT}')
+          AND NOT EXISTS (SELECT FROM conflicts c WHERE c.event_uuid = r.uuid)
+    ORDER BY i.ord
+"""
+
+
+def _not_applied(conn: sa.Connection) -> list[NotApplied]:
+    cursor = _raw(conn).cursor()
+    cursor.execute(_NOT_APPLIED_SQL)
+    return [NotApplied(*row) for row in cursor.fetchall()]
 
 
 def _raw(conn: sa.Connection) -> psycopg.Connection[Any]:

@@ -146,6 +146,12 @@ class SyncOutcome:
             text = f"Synced: sent {result.pushed}, brought back {result.pulled}"
             if result.new_conflicts:
                 text += f"; {_count(result.new_conflicts, 'new conflict')} to settle"
+            if result.not_applied:
+                # Not a conflict to settle here: central kept its own (or could not apply it).
+                count = _count(len(result.not_applied), "change")
+                text += f"; central records did not apply {count}: {result.not_applied[0].detail}"
+                if len(result.not_applied) > 1:
+                    text += f" (and {len(result.not_applied) - 1} more)"
             return text + "."
         if isinstance(result, folder_target.FolderResult):
             return f"Wrote {_count(result.written, 'export')} to {self.target.folder}."

@@ -750,3 +750,17 @@ def test_changing_the_sync_settings_reconfigures_the_window_at_once(
     assert win.sync_runner.target == SyncTarget(address=FAKE_ADDRESS)
     assert state_of(win.sync_runner) is SyncState.READY
     assert win.sync_status.state_label.text() == "Not synced yet"
+
+
+def test_the_status_line_says_which_change_central_did_not_apply() -> None:
+    from caseload_desktop.sync.push import NotApplied
+    from caseload_desktop.ui.sync_runner import SyncOutcome, SyncTarget
+
+    why = "central has 2026-12-27 as S0042's leave date; kept"
+    told = NotApplied("u-1", "worker.leaving", "conflict", why)
+    result = SyncResult(pushed=3, pulled=1, conflicts=0, not_applied=(told, told))
+    line = SyncOutcome(SyncTarget(address="postgresql://central"), True, result).summary()
+    assert line == (
+        f"Synced: sent 3, brought back 1; central records did not apply 2 changes: {why} "
+        "(and 1 more)."
+    )

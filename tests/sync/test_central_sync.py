@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import datetime as dt
 import hashlib
 import io
 import json
@@ -680,3 +681,47 @@ def test_workers_and_cases_imported_after_the_first_sync_reach_another_desktop(
         team = q.find_team(session, "Assessment and Intervention").name
     sync_service.sync_central(desktop_b, central_url, teams=[team])
     assert _board(desktop_b, team) == _board(desktop_a, team)
+
+
+def test_a_leave_date_central_did_not_take_is_told_with_why_not_counted_silently(
+    central_url: str, desktop_a: Database, desktop_b: Database
+) -> None:
+    """Both desktops record a different leave date for the same worker while apart. Central
+    keeps the first; the second desktop is told which change was not applied and why (no
+    Conflicts panel row: it is not a case), in the result, the CLI's JSON and the outbox."""
+    team = _team(desktop_a)
+    sync_service.sync_central(desktop_a, central_url)
+    sync_service.sync_central(desktop_b, central_url, teams=[team])
+    staff = _staff_id(desktop_a, _worker_id(desktop_a, team, skip=1))
+
+    def leaves(db: Database, on: dt.date) -> None:
+        with db.read() as session:
+            worker = session.execute(sa.select(Worker.id).where(Worker.staff_id == staff))
+            worker_id = worker.scalar_one()
+        reassignment.reassign_many(
+            db,
+            {},
+            expected_versions={},
+            reason=ChangeReason.LEFTRL,
+            rules=_rules(db),
+            today=TODAY,
+            actor="test.manager",
+            leaver=(worker_id, on),
+        )
+
+    leaves(desktop_a, TODAY + dt.timedelta(days=30))
+    leaves(desktop_b, TODAY + dt.timedelta(days=60))
+    assert sync_service.sync_central(desktop_a, central_url).not_applied == ()
+    second = sync_service.sync_central(desktop_b, central_url)
+    [told] = second.not_applied
+    assert (told.kind, told.outcome) == ("worker.leaving", "conflict")
+    assert staff in told.detail and "kept" in told.detail
+    assert second.conflicts == 0  # nothing for the Conflicts panel to settle
+    with desktop_b.read() as session:
+        last_error = session.execute(
+            sa.select(OutboxEvent.last_error).where(OutboxEvent.uuid == told.uuid)
+        ).scalar_one()
+    assert last_error is not None and last_error.startswith("central did not apply it: ")
+    # Told once: the next sync sends nothing again and reports nothing new.
+    again = _cli_json(desktop_b, "sync", "--central", central_url)
+    assert again["pushed"] == 0 and again["not_applied"] == []
