@@ -34,6 +34,7 @@ import datetime as dt
 import enum
 import hashlib
 import io
+import itertools
 import operator
 import re
 import unicodedata
@@ -678,9 +679,20 @@ def decode_text(data: bytes) -> tuple[str, str]:
         ) from None
 
 
+_DELIMITER_SEARCH = 65_536  # characters searched for the first line before the whole text
+
+
 def _delimiter(text: str) -> str:
     """The separator of the header line: comma, or the semicolon or tab some exports use."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    # The first line is near the start: split only the start of a big file into lines (the
+    # last of them may be cut short, so it counts only when the start is the whole text).
+    start = text[:_DELIMITER_SEARCH]
+    lines = start.splitlines()
+    if len(start) < len(text):
+        del lines[-1:]
+    first = next((line for line in lines if line.strip()), None)
+    if first is None:
+        first = next((line for line in text.splitlines() if line.strip()), "")
     counts = {d: first.count(d) for d in (",", ";", "\t")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] > counts[","] else ","
@@ -693,17 +705,35 @@ def csv_sheet(text: str) -> Sheet:
     if nul >= 0:  # csv refuses NUL: read up to its line, and say where it is
         nul_line = text.count("\n", 0, nul) + 1
         text = text[: text.rfind("\n", 0, nul) + 1]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    delimiter = _delimiter(text)
     rows: list[tuple[int, Sequence[Cell]]] = []
     problems: list[Problem] = []
-    start = 1
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        for cells in reader:
-            if any(c.strip() for c in cells):
-                rows.append((start, cells))
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        problems.append(Problem(start, None, "", f"the file cannot be read as CSV here ({exc})"))
+        every: list[list[str]] | None = list(reader)
+    except csv.Error:
+        every = None
+    if every is not None and reader.line_num == len(every):
+        # Each row on a line of its own (no quoted value spans lines): row n is line n. A row
+        # is blank when no cell holds more than spaces (``map``: no per-row bytecode).
+        numbered = zip(itertools.count(1), every)
+        if all(map(str.strip, map("".join, every))):
+            rows = list(numbered)
+        else:
+            filled = map(str.strip, map("".join, every))
+            rows = [row for row, keep in zip(numbered, filled, strict=True) if keep]
+    else:  # read again, row by row, for the line each starts on (or where it cannot be read)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        start = 1
+        try:
+            for cells in reader:
+                if "".join(cells).strip():  # not blank: a cell holds more than spaces
+                    rows.append((start, cells))
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            problems.append(
+                Problem(start, None, "", f"the file cannot be read as CSV here ({exc})")
+            )
     if nul >= 0:
         problems.append(
             Problem(
@@ -1104,6 +1134,9 @@ class _Error:
         self.message = message
 
 
+_REQUIRED = "a value is required here"
+
+
 def _answer(
     cell: Cell,
     parse: Callable[[Cell], object] | None,
@@ -1116,7 +1149,7 @@ def _answer(
         if isinstance(cell, str):
             text = cell.strip()
             if not text:
-                return _Error("a value is required here") if required else blank
+                return _Error(_REQUIRED) if required else blank
             if text[0] in _SPECIAL_STARTS:
                 text = _unspecial(text)
             if max_length is not None and len(text) > max_length:
@@ -1144,14 +1177,16 @@ def _validate_sheet(
     kind = result.kind
     key_field = KEY_FIELD[kind]
     width = len(columns.header)
-    # Per field: its key, column, parser (None: the text itself), answers so far, whether a
-    # value is required, the longest text, what a blank means, its header.
+    # Per field: its key, column, parser (None: the text itself), answers so far and the cells
+    # among them that are wrong, whether a value is required, the longest text, what a blank
+    # means, its header.
     plan = [
         (
             f.key,
             columns.at[f.key],
             reader.parsers[f.parse],
             dict[Cell, object](),
+            set[Cell](),
             f.required,
             f.max_length,
             BLANK_MEANS.get(f.key),
@@ -1164,62 +1199,102 @@ def _validate_sheet(
     pick = _picker([index for _, index, *_ in plan])
     copies = list(columns.copies.items())
     category = columns.category
-    pairs = [p for p in _IN_ORDER if p[0] in keys and p[1] in keys]
+    # Dates that must come in order, as (earlier's column, later's column, message, header).
+    pairs = [
+        (keys.index(earlier), keys.index(later), message, columns.source(later) or later)
+        for earlier, later, message in _IN_ORDER
+        if earlier in keys and later in keys
+    ]
     problems = result.problems
     name = sheet.name
     records = result.records
     header_at = next(i for i, (line, _) in enumerate(sheet.rows) if line == columns.header_line)
     data = sheet.rows[header_at + 1 :]
+    # A field read the same whatever came before (all but teams and workers, whose reading
+    # remembers what it met) has its distinct cells read once for the whole sheet: a chunk
+    # then only looks its cells up.
+    every_row = list(map(_cells_of, data))
+    for f, (_key, index, parse, answers, wrongs, required, max_length, blank, _) in zip(
+        (f for f in FIELDS[kind] if f.key in columns.at), plan, strict=True
+    ):
+        if parse is None or f.parse in _REMEMBERING:
+            continue
+        try:
+            cells = list(map(operator.itemgetter(index), every_row))
+        except IndexError:  # a short row (its chunk pads it): read a chunk at a time
+            continue
+        for cell in [c for c in dict.fromkeys(cells) if c not in answers]:
+            answer = answers[cell] = _answer(cell, parse, required, max_length, blank)
+            if isinstance(answer, _Error):
+                wrongs.add(cell)
     for start in range(0, len(data), _CHUNK_ROWS):
         if len(problems) >= MAX_PROBLEMS:
             result.rows += len(data) - start
             break
         chunk = data[start : start + _CHUNK_ROWS]
-        lines = [line for line, _ in chunk]
-        rows = [cells for _, cells in chunk]
+        lines = list(map(_line_of, chunk))
+        rows = list(map(_cells_of, chunk))
         bad: set[int] = set()
-        for i, cells in enumerate(rows):
-            if len(cells) > width and any(_text(c).strip() for c in cells[width:]):
-                problems.append(
-                    Problem(
-                        lines[i],
-                        None,
-                        "",
-                        f"the row has {len(cells)} values but the header has {width} columns "
-                        "(a value with a comma in it needs quotes)",
-                        name,
+        if max(map(len, rows)) > width:
+            for i, cells in enumerate(rows):
+                if len(cells) > width and any(_text(c).strip() for c in cells[width:]):
+                    problems.append(
+                        Problem(
+                            lines[i],
+                            None,
+                            "",
+                            f"the row has {len(cells)} values but the header has {width} "
+                            "columns (a value with a comma in it needs quotes)",
+                            name,
+                        )
                     )
-                )
-                bad.add(i)
-        # Short rows padded (a missing cell is an empty one), then each field's column.
-        rows = [c if len(c) >= width else [*c, *[""] * (width - len(c))] for c in rows]
-        picked = list(zip(*map(pick, rows), strict=True)) if rows else [()] * len(plan)
+                    bad.add(i)
+        if min(map(len, rows)) < width:  # short rows padded: a missing cell is an empty one
+            rows = [c if len(c) >= width else [*c, *[""] * (width - len(c))] for c in rows]
+        picked = list(zip(*map(pick, rows), strict=True))
         read_columns = []
-        for (_key, _index, parse, answers, required, max_length, blank, header), column in zip(
-            plan, picked, strict=True
-        ):
+        for field, column in zip(plan, picked, strict=True):
+            _key, _index, parse, answers, wrongs, required, max_length, blank, header = field
             read: list[Any]
             suspects: Sequence[int]
             if parse is None:  # text: most cells need only trimming
-                read = [c.strip() if isinstance(c, str) else _text(c) for c in column]
-                suspects = [
-                    i
-                    for i, text in enumerate(read)
-                    if not text
-                    or text[0] in _SPECIAL_STARTS
-                    or (max_length is not None and len(text) > max_length)
-                ]
-                for i in suspects:
-                    read[i] = _answer(column[i], None, required, max_length, blank)
+                try:
+                    read = list(map(str.strip, column))
+                except TypeError:  # a spreadsheet's date cell among the text
+                    read = [c.strip() if isinstance(c, str) else _text(c) for c in column]
+                # Blank, special or too long: checked cell by cell only when a cell may be.
+                if (
+                    "" in read
+                    or any(map(str.startswith, read, itertools.repeat(_SPECIAL_PREFIXES)))
+                    or (max_length is not None and max(map(len, read)) > max_length)
+                ):
+                    suspects = [
+                        i
+                        for i, text in enumerate(read)
+                        if not text
+                        or text[0] in _SPECIAL_STARTS
+                        or (max_length is not None and len(text) > max_length)
+                    ]
+                    # A blank cell (often most of an optional column) needs no more reading.
+                    blank_answer = _Error(_REQUIRED) if required else blank
+                    for i in suspects:
+                        read[i] = (
+                            _answer(column[i], None, required, max_length, blank)
+                            if read[i]
+                            else blank_answer
+                        )
+                else:
+                    suspects = ()
             else:
-                wrong = set()
-                for cell in dict.fromkeys(column):  # distinct, in file order
-                    answer = answers.get(cell, _NO_KEY)
-                    if answer is _NO_KEY:
+                try:  # most chunks hold only cells read before
+                    read = list(map(answers.__getitem__, column))
+                except KeyError:  # each new distinct cell read once, in file order
+                    for cell in [c for c in dict.fromkeys(column) if c not in answers]:
                         answer = answers[cell] = _answer(cell, parse, required, max_length, blank)
-                    if isinstance(answer, _Error):
-                        wrong.add(cell)
-                read = [answers[c] for c in column]
+                        if isinstance(answer, _Error):
+                            wrongs.add(cell)
+                    read = list(map(answers.__getitem__, column))
+                wrong = wrongs.intersection(column) if wrongs else ()
                 suspects = [i for i, c in enumerate(column) if c in wrong] if wrong else ()
             for i in suspects:
                 answer = read[i]
@@ -1230,28 +1305,53 @@ def _validate_sheet(
                     )
                     bad.add(i)
             read_columns.append(read)
-        for i, row_values in enumerate(zip(*read_columns, strict=True)):
-            values = dict(zip(keys, row_values, strict=True))
-            for key, source in copies:
-                values[key] = values[source]
-            if category is not None:
-                values["category"] = category
-            ok = i not in bad
-            for earlier, later, message in pairs if ok else ():
-                first, second = values[earlier], values[later]
-                if first is not None and second is not None and second < first:
-                    column_name = columns.source(later) or later
-                    problems.append(
-                        Problem(lines[i], column_name, second.isoformat(), message, name)
-                    )
-                    ok = False
-            if ok:
-                records.append(Record(lines[i], name, values, defaults=defaults))
-            elif not isinstance(values.get(key_field, _NO_KEY), _Error | _NoKey):
-                records.append(Record(lines[i], name, {key_field: values[key_field]}, ok=False))
+        # Dates out of order, a column pair at a time (rows with a bad cell are not compared).
+        rejected = set(bad)
+        for earlier, later, message, column_name in pairs:
+            firsts, seconds = read_columns[earlier], read_columns[later]
+            for i in [
+                i
+                for i, first, second in zip(range(len(rows)), firsts, seconds, strict=True)
+                if first is not None and second is not None and i not in bad and second < first
+            ]:
+                problems.append(
+                    Problem(lines[i], column_name, seconds[i].isoformat(), message, name)
+                )
+                rejected.add(i)
+        # Each row's values as a dict, built in C (zip and dict over the columns).
+        by_row = zip(*read_columns, strict=True)
+        row_values = list(map(dict, map(zip, itertools.repeat(keys), by_row)))
+        if copies or category is not None:
+            for values in row_values:
+                for key, source in copies:
+                    values[key] = values[source]
+                if category is not None:
+                    values["category"] = category
+        if not rejected:
+            records += map(
+                Record,
+                lines,
+                itertools.repeat(name),
+                row_values,
+                itertools.repeat(True),
+                itertools.repeat(defaults),
+            )
+        else:
+            for i, values in enumerate(row_values):
+                if i not in rejected:
+                    records.append(Record(lines[i], name, values, defaults=defaults))
+                elif not isinstance(values.get(key_field, _NO_KEY), _Error | _NoKey):
+                    # Kept (not ok) so its reference still counts in the duplicate check.
+                    records.append(Record(lines[i], name, {key_field: values[key_field]}, ok=False))
         result.rows += len(chunk)
         if progress is not None:
             progress(result.rows)
+
+
+_line_of = operator.itemgetter(0)  # of a sheet's (line, cells)
+_cells_of = operator.itemgetter(1)
+_SPECIAL_PREFIXES = tuple(_SPECIAL_STARTS)  # a text starting so is looked at closely
+_REMEMBERING = frozenset({Parse.TEAM, Parse.WORKER})  # reading these remembers what it met
 
 
 def _picker(indexes: Sequence[int]) -> Callable[[Sequence[Cell]], tuple[Cell, ...]]:
@@ -1285,30 +1385,33 @@ def _check_across_rows(result: Validated, mapping: ColumnMapping) -> None:
     row counts, an open one before a closed one), then children whose rows disagree."""
     kind = result.kind
     key_field = KEY_FIELD[kind]
+    keys = _upper_texts(result.records, key_field)
     kept: dict[str, Record] = {}
     merged = 0
-    for record in result.records:
-        key = str(record.values[key_field]).upper()
-        before = kept.get(key)
-        if before is None:
-            kept[key] = record
-        elif mapping.sheets == "all" and before.sheet != record.sheet:
-            merged += 1
-            if not (record.closed and not before.closed):
+    if len(set(keys)) == len(keys):  # every reference once, as in most files
+        kept = dict(zip(keys, result.records, strict=True))
+    else:
+        for key, record in zip(keys, result.records, strict=True):
+            before = kept.get(key)
+            if before is None:
                 kept[key] = record
-        else:
-            where = f"line {before.line}" + (
-                f" of sheet {before.sheet!r}" if before.sheet != record.sheet else ""
-            )
-            result.problems.append(
-                Problem(
-                    record.line,
-                    _column_of(result, record.sheet, key_field),
-                    shown(str(record.values[key_field])),
-                    f"this {key_field} is also on {where}: each {kind.noun} once",
-                    record.sheet,
+            elif mapping.sheets == "all" and before.sheet != record.sheet:
+                merged += 1
+                if not (record.closed and not before.closed):
+                    kept[key] = record
+            else:
+                where = f"line {before.line}" + (
+                    f" of sheet {before.sheet!r}" if before.sheet != record.sheet else ""
                 )
-            )
+                result.problems.append(
+                    Problem(
+                        record.line,
+                        _column_of(result, record.sheet, key_field),
+                        shown(str(record.values[key_field])),
+                        f"this {key_field} is also on {where}: each {kind.noun} once",
+                        record.sheet,
+                    )
+                )
     if merged:
         result.notes.append(
             f"{merged} row(s) name a child already on an earlier list: the later list's row "
@@ -1318,6 +1421,12 @@ def _check_across_rows(result: Validated, mapping: ColumnMapping) -> None:
     if kind is Kind.CASES:
         _check_children(result)
     result.problems.sort(key=lambda p: (_sheet_order(result, p.sheet), p.line or 0))
+
+
+def _upper_texts(records: Sequence[Record], key: str) -> list[str]:
+    """Each record's ``key`` as upper-case text (``map``: no per-row bytecode)."""
+    values = map(operator.itemgetter(key), map(operator.attrgetter("values"), records))
+    return list(map(str.upper, map(str, values)))
 
 
 def _sheet_order(result: Validated, sheet: str | None) -> int:
@@ -1339,6 +1448,9 @@ _CHILD_FIELDS = ("child_name", "date_of_birth", "family_group")
 
 def _check_children(result: Validated) -> None:
     """A child on two rows (two cases of one child) must be the same child on both."""
+    ids = _upper_texts(result.records, "child_id")
+    if len(set(ids)) == len(ids):  # every child on one row
+        return
     children: dict[str, Record] = {}
     for record in result.records:
         before = children.setdefault(str(record.values["child_id"]).upper(), record)

@@ -270,6 +270,17 @@ def test_csv_rows_keep_their_file_lines() -> None:
     assert found.rows[1][1] == ["two\nlines", "x"]
 
 
+def test_csv_rows_a_line_each_are_numbered_by_line_and_blank_ones_left_out() -> None:
+    found = csv_sheet("a,b\n\n , \nc,d\r\n e ,\n")
+    assert list(found.rows) == [(1, ["a", "b"]), (4, ["c", "d"]), (5, [" e ", ""])]
+    assert found.problems == ()
+
+
+def test_the_separator_is_found_after_a_long_run_of_blank_lines() -> None:
+    found = csv_sheet("\n" * 70_000 + "a;b;c\n1;2,5;3\n")
+    assert list(found.rows) == [(70_001, ["a", "b", "c"]), (70_002, ["1", "2,5", "3"])]
+
+
 @pytest.mark.parametrize("separator", [";", "\t"])
 def test_semicolon_and_tab_separated_files_are_read(separator: str) -> None:
     found = csv_sheet(f"a{separator}b{separator}c\n1{separator}2,5{separator}3\n")

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from caseload_desktop import locations
 from caseload_desktop.context import AppContext, open_context
@@ -440,6 +440,109 @@ def test_cancelling_the_import_rolls_everything_back(
     press(dialog, Wizard.CommitButton)
     assert dialog.currentPage() is dialog.done_page
     assert count(template_context.db.path, "cases") == 300
+
+
+def cancel_when_shown(
+    dialog: ImportDialog, started: threading.Event, picture: str | None = None
+) -> QtCore.QTimer:
+    """A timer that presses the progress dialog's Cancel once the work has ``started`` and
+    the bar shows how far it has gone (it runs inside the progress dialog's own event loop);
+    ``pressed`` is set on the timer after the click, ``bars`` holds the bar's (value, maximum)
+    then; with ``picture``, the window and its bar are rendered there just before."""
+    timer = QtCore.QTimer()
+    timer.setInterval(10)
+    timer.pressed = threading.Event()  # type: ignore[attr-defined]
+    timer.bars = []  # type: ignore[attr-defined]
+
+    def press_cancel() -> None:
+        bars = [d for d in dialog.findChildren(QtWidgets.QProgressDialog) if d.isVisible()]
+        if not started.is_set() or not bars or bars[0].maximum() == 0:
+            return
+        timer.stop()
+        cancel = bars[0].findChild(QtWidgets.QPushButton)
+        assert cancel is not None and cancel.text() == "Cancel"
+        timer.bars.append((bars[0].value(), bars[0].maximum()))  # type: ignore[attr-defined]
+        if picture is not None:
+            ARTIFACTS.mkdir(exist_ok=True)
+            window = dialog.grab()
+            painter = QtGui.QPainter(window)
+            bar = bars[0].grab()
+            painter.drawPixmap((window.width() - bar.width()) // 2, window.height() // 3, bar)
+            painter.end()
+            assert window.save(str(ARTIFACTS / picture))
+        cancel.click()
+        timer.pressed.set()  # type: ignore[attr-defined]
+
+    timer.timeout.connect(press_cancel)
+    timer.start()
+    return timer
+
+
+def test_cancelling_the_read_leaves_the_wizard_where_it_was_with_nothing_read(
+    qtbot: Any,
+    template_context: AppContext,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    errors: list[tuple[str, str]],
+) -> None:
+    path = many_cases(tmp_path / "cases.csv", 2500)
+    real = imports.preview
+    reading = threading.Event()
+    timers: list[QtCore.QTimer] = []
+
+    def wait_for_cancel(*args: Any, progress: Any, **options: Any) -> Any:
+        def hook(done: int, total: int) -> bool:
+            going_on = progress(done, total)
+            if not reading.is_set():
+                reading.set()  # rows are being read: the manager presses Cancel now
+                assert timers[-1].pressed.wait(10)  # type: ignore[attr-defined]
+                going_on = progress(done, total)
+            return bool(going_on)
+
+        return real(*args, progress=hook, **options)
+
+    monkeypatch.setattr(imports, "preview", wait_for_cancel)
+    dialog = wizard(qtbot, template_context)
+    page = dialog.choose_page
+    page.set_file(path, Kind.CASES)
+    timers.append(cancel_when_shown(dialog, reading, "import-reading.png"))
+    press(dialog, Wizard.NextButton)
+    timers[-1].stop()
+
+    # The bar counted the rows (checking, then working out what would change)...
+    assert timers[-1].bars == [(1000, 2 * 2501)]  # type: ignore[attr-defined]
+    # ...and the wizard is still choosing the file, saying what happened; nothing was read.
+    assert dialog.currentPage() is page
+    assert page.status_label.isVisible()
+    assert page.status_label.text() == (
+        "Reading cases.csv was cancelled: nothing was read. Press Next to read it."
+    )
+    assert dialog.preview is None and errors == []
+    render(dialog, "import-read-cancelled.png")
+
+    # Next again, left to run: every row read and checked; the note has gone.
+    monkeypatch.setattr(imports, "preview", real)
+    press(dialog, Wizard.NextButton)
+    assert dialog.currentPage() is dialog.preview_page
+    assert dialog.preview is not None and dialog.preview.rows == 2500
+    assert page.status_label.text() == "" and page.status_label.isHidden()
+    press(dialog, Wizard.NextButton)
+    report = dialog.report_page
+    assert dialog.currentPage() is report
+    checked = dialog.preview
+
+    # Read the file again, cancelled: the Check page stays, with the last check.
+    reading.clear()
+    monkeypatch.setattr(imports, "preview", wait_for_cancel)
+    timers.append(cancel_when_shown(dialog, reading))
+    report.reread_button.click()
+    timers[-1].stop()
+    assert timers[-1].bars and dialog.currentPage() is report  # type: ignore[attr-defined]
+    assert report.status_label.text().startswith(
+        "Reading cases.csv again was cancelled: nothing was read."
+    )
+    assert dialog.preview is checked and errors == []
+    assert dialog.button(Wizard.CommitButton).isEnabled()  # the last check still holds
 
 
 def test_files_that_cannot_be_read_and_refusals_are_messages(

@@ -428,6 +428,41 @@ def test_progress_is_reported_and_cancelling_rolls_back(
     assert seen[-1] == calls[0][1]
 
 
+def test_a_preview_reports_progress_and_cancelling_it_reads_nothing(
+    template_db: Database, tmp_path: Path
+) -> None:
+    path = big_cases_file(tmp_path / "big.csv", 2500)
+    before = snapshot(template_db.path)
+    calls: list[tuple[int, int]] = []
+
+    def stop_while_planning(done: int, total: int) -> bool:
+        calls.append((done, total))
+        return done <= total // 2  # stop at the first report of working out what changes
+
+    with pytest.raises(Cancelled, match="nothing was read"):
+        imports.preview(path, "cases", db=template_db, progress=stop_while_planning)
+    total = calls[0][1]
+    assert total == 2 * 2501  # checking, then working out what would change: the file's rows
+    assert calls[:3] == [(1000, total), (2000, total), (2500, total)]
+    assert calls[-1][0] > total // 2
+    assert snapshot(template_db.path) == before
+
+    # Left to run, it reaches the end; without a database there is only the checking.
+    seen: list[tuple[int, int]] = []
+    preview = imports.preview(
+        path, "cases", db=template_db, progress=lambda d, t: seen.append((d, t)) or True
+    )
+    assert preview.rows == 2500 and preview.result is not None and preview.result.new == 2500
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert seen[-1] == (total, total)
+    seen.clear()
+    preview = imports.preview(path, "cases", progress=lambda d, t: seen.append((d, t)) or True)
+    assert preview.rows == 2500 and preview.result is None
+    assert seen == [(1000, 2501), (2000, 2501), (2500, 2501), (2501, 2501)]
+    with pytest.raises(Cancelled, match="Reading the file was cancelled; nothing was read"):
+        imports.preview(path, "cases", progress=lambda d, t: False)
+
+
 def test_a_failure_while_writing_leaves_nothing_behind(
     template_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,7 +5,8 @@ A wizard of four pages over ``services.imports``:
 1. **File**: the extract, what it holds (the staff list or cases) and the column mapping
    (the template, Annex A, or one of the user's own, from ``import-mappings`` in the data
    folder). Next reads the file and checks every row against the database (a dry run, which
-   only reads: anyone may make one), off the GUI thread.
+   only reads: anyone may make one), off the GUI thread behind a progress bar with Cancel
+   (a cancelled read leaves the wizard where it was, with nothing read).
 2. **Preview**: the first rows as the mapping reads them, a column a field, each headed by
    the file's column that gives it; the columns no field reads; the cells a problem names
    marked.
@@ -132,6 +133,7 @@ class ChoosePage(QtWidgets.QWizardPage):
         kind_buttons: a radio button per kind of file.
         mapping_combo: the mappings that read the kind chosen.
         mapping_note: what the mapping chosen reads.
+        status_label: what the last Next did when it did not go on (a cancelled read).
     """
 
     def __init__(self, dialog: ImportDialog) -> None:
@@ -181,6 +183,9 @@ class ChoosePage(QtWidgets.QWizardPage):
         )
         self.mapping_note = _note("What the mapping reads")
         self.mapping_note.setStyleSheet(NOTE_STYLE)
+        self.status_label = _note("What was done")
+        self.status_label.setObjectName("import_choose_status")
+        self.status_label.hide()
 
         form = QtWidgets.QFormLayout(self)
         form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -197,6 +202,7 @@ class ChoosePage(QtWidgets.QWizardPage):
         mapping_column.addLayout(mapping_row)
         mapping_column.addWidget(self.mapping_note)
         form.addRow(mapping_label, mapping_column)
+        form.addRow("", self.status_label)
 
         self.setTabOrder(self.path_edit, self.browse_button)
         self.setTabOrder(self.browse_button, self.kind_buttons[Kind.WORKERS])
@@ -244,8 +250,14 @@ class ChoosePage(QtWidgets.QWizardPage):
             self.path_edit.setText(str(chosen))
             self.path_edit.setFocus()
 
+    def set_status(self, text: str) -> None:
+        """Say what the last Next did when it did not go on ("" says nothing)."""
+        self.status_label.setText(text)
+        self.status_label.setVisible(bool(text))
+
     @QtCore.Slot(str)
     def _path_changed(self, text: str) -> None:
+        self.set_status("")
         if not self._kind_chosen:
             name = Path(text.strip()).name.casefold()
             for kind, words in KIND_HINTS.items():
@@ -756,28 +768,45 @@ class ImportDialog(QtWidgets.QWizard):
 
     def read_file(self) -> bool:
         """Read the chosen file and check it against the database (a dry run, off the GUI
-        thread); False, after saying why, when it cannot be read."""
+        thread, behind a progress bar with Cancel); False, after saying why, when it cannot
+        be read or the manager cancelled (nothing read: the wizard stays where it was, and
+        what it showed before stays as it was)."""
         page = self.choose_page
         path, kind, mapping = page.path(), page.kind(), page.mapping_name()
         db = self.context.db
         try:
             today = self.context.today()  # CASELOAD_TODAY may be wrong: a message too
 
-            def work(_progress: Progress) -> Preview:
-                return imports.preview(path, kind, mapping, db=db, rows=PREVIEW_ROWS, today=today)
+            def work(progress: Progress) -> Preview:
+                return imports.preview(
+                    path, kind, mapping, db=db, rows=PREVIEW_ROWS, today=today, progress=progress
+                )
 
-            preview = run_with_progress(
-                self, TITLE, f"Reading and checking {path.name}…", work, cancellable=False
-            )
+            preview = run_with_progress(self, TITLE, f"Reading and checking {path.name}…", work)
+        except Cancelled:
+            self._reading_cancelled(path.name)
+            return False
         except CaseloadError as exc:
             Interaction.show_error(self, "Cannot read the file", str(exc))
             return False
+        page.set_status("")
         self.preview = preview
         self.preview_page.show_preview(preview)
         self.report_page.show_check(
             preview.result, preview.problems, preview.notes, preview.path.name
         )
         return True
+
+    def _reading_cancelled(self, name: str) -> None:
+        if self.currentPage() is self.report_page:
+            self.report_page.set_status(
+                f"Reading {name} again was cancelled: nothing was read. The check shown is "
+                "from the last time the file was read."
+            )
+        else:
+            self.choose_page.set_status(
+                f"Reading {name} was cancelled: nothing was read. Press Next to read it."
+            )
 
     @QtCore.Slot()
     def read_again(self) -> None:
