@@ -191,10 +191,10 @@ def _board_figure(
         app.processEvents()
         opened: list[AppContext] = [shown]
 
-        def fill(capture: list[tuple[str, Any]] | None = None) -> None:
+        def fill(capture: list[str] | None = None) -> None:
             context = open_context(path, check_now=False)
             if capture is not None:
-                sa.event.listen(context.db.engine, "before_cursor_execute", _capturer(capture))
+                sa.event.listen(context.db.engine, "checkout", _capturer(capture))
             board.set_context(context)
             board.wait_until_loaded()
             app.processEvents()
@@ -202,14 +202,14 @@ def _board_figure(
             opened.pop().close()  # as the window closes the database it showed before
             opened.append(context)
 
-        statements: list[tuple[str, Any]] = []
+        statements: list[str] = []
         fill(statements)
         assert statements, "the board read nothing"
 
         def raw() -> None:
             conn = sqlite3.connect(path)
-            for sql, parameters in statements:
-                conn.execute(sql, parameters).fetchall()
+            for sql in statements:
+                conn.execute(sql).fetchall()
             conn.close()
 
         for _ in range(repeat):
@@ -222,16 +222,19 @@ def _board_figure(
     return Figure(name, ours, floor, target_ratio=3.0, target_seconds=target_seconds, detail=detail)
 
 
-def _capturer(into: list[tuple[str, Any]]) -> Callable[..., None]:
-    """A ``before_cursor_execute`` listener that keeps each query and its parameters."""
+def _capturer(into: list[str]) -> Callable[..., None]:
+    """A pool ``checkout`` listener that has SQLite report every query the connection runs,
+    as run (its parameters written in), into ``into``: through SQLAlchemy or the driver's own
+    cursor alike, on whichever thread."""
 
-    def capture(
-        _conn: object, _cursor: object, statement: str, parameters: Any, *_rest: object
-    ) -> None:
-        if statement.lstrip()[:6].upper() in ("SELECT", "WITH"):  # not BEGIN, not PRAGMAs
-            into.append((statement, parameters))
+    def keep(sql: str) -> None:
+        if sql.lstrip()[:6].upper() in ("SELECT", "WITH"):  # not BEGIN, not PRAGMAs
+            into.append(sql)
 
-    return capture
+    def checkout(dbapi_connection: sqlite3.Connection, *_rest: object) -> None:
+        dbapi_connection.set_trace_callback(keep)
+
+    return checkout
 
 
 def bench_board(

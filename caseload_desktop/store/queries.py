@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
@@ -16,6 +17,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.orm import Session
 
 from caseload_desktop.domain.caseload import Rag, caseload_from_counts
@@ -157,12 +159,19 @@ def _fold(text: str) -> str:
 
 
 def list_teams(session: Session) -> list[TeamRow]:
-    rows = (
-        session.connection()
-        .execute(sa.select(Team.id, Team.name, Team.service).order_by(Team.name))
-        .all()
-    )
+    # On the driver's own cursor: a service has ~900 teams, listed each time a database opens
+    # (the team picker), and SQLAlchemy's rows cost more than the query.
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    rows = driver.execute(_TEAMS_SQL).fetchall()
     return list(map(TeamRow._make, rows))
+
+
+_TEAMS_SQL = str(
+    sa.select(Team.id, Team.name, Team.service)
+    .order_by(Team.name)
+    .compile(dialect=sqlite_dialect.dialect())
+)
 
 
 def find_team(session: Session, name: str) -> TeamRow:
@@ -418,6 +427,7 @@ class CaseTable:
         )
 
 
+@functools.lru_cache(maxsize=64)
 def case_table_statement(
     today: dt.date,
     *,
@@ -425,7 +435,10 @@ def case_table_statement(
     worker_id: int | None = None,
     with_team_workers_cases: bool = False,
 ) -> sa.Select[Any]:
-    """The select behind ``case_table`` (the benchmark runs it through raw sqlite3 too)."""
+    """The select behind ``case_table`` (the benchmark runs it through raw sqlite3 too).
+
+    Kept for the same arguments (a statement never changes once built): building it took a
+    millisecond of each board fill, as long as running it for a small team."""
     current = sa.and_(Allocation.case_id == Case.id, _allocated_on(today))
     stmt = (
         sa.select(
@@ -600,24 +613,6 @@ def worker_caseloads(
     it rather than by a second query.
     """
     held = _held_counts(session, today, team_id) if cases is None else _held_in_table(cases)
-    workers_stmt = (
-        sa.select(
-            Worker.id,
-            Worker.name,
-            Worker.staff_id,
-            Team.name,
-            Worker.role,
-            Worker.employment,
-            Worker.fte,
-            Worker.status,
-            Worker.end_date,
-        )
-        .join(Team, Team.id == Worker.team_id)
-        .order_by(Team.name, Worker.name)
-    )
-    if team_id is not None:
-        workers_stmt = workers_stmt.where(Worker.team_id == team_id)
-
     rows = []
     for (
         worker_id,
@@ -629,7 +624,7 @@ def worker_caseloads(
         fte,
         status,
         end_date,
-    ) in session.connection().execute(workers_stmt):
+    ) in session.connection().execute(_workers_statement(team_id)):
         counts = held.get(worker_id, {})
         state = WorkerState(role, status, end_date)
         if has_left(end_date, today) and not counts and not include_idle_leavers:
@@ -659,6 +654,31 @@ def worker_caseloads(
             )
         )
     return rows
+
+
+@functools.lru_cache(maxsize=64)
+def _workers_statement(
+    team_id: int | None,
+) -> sa.Select[int, str, str, str, Role, Employment, Decimal, WorkerStatus, dt.date | None]:
+    """The workers of the team (or of all teams), by team and name; kept once built."""
+    workers_stmt = (
+        sa.select(
+            Worker.id,
+            Worker.name,
+            Worker.staff_id,
+            Team.name,
+            Worker.role,
+            Worker.employment,
+            Worker.fte,
+            Worker.status,
+            Worker.end_date,
+        )
+        .join(Team, Team.id == Worker.team_id)
+        .order_by(Team.name, Worker.name)
+    )
+    if team_id is not None:
+        workers_stmt = workers_stmt.where(Worker.team_id == team_id)
+    return workers_stmt
 
 
 def _held_counts(session: Session, today: dt.date, team_id: int | None) -> HeldCounts:
@@ -738,6 +758,18 @@ def overdue_actions(
     session: Session, today: dt.date, *, team_id: int | None = None
 ) -> dict[int, list[OverdueAction]]:
     """Open supervision actions past their due date, by owner (oldest first)."""
+    found: dict[int, list[OverdueAction]] = defaultdict(list)
+    for owner, action, due, session_id in session.execute(_overdue_statement(today, team_id)):
+        assert due is not None  # the query keeps actions with a due date
+        found[owner].append(OverdueAction(action, due, record_id(session_id)))
+    return dict(found)
+
+
+@functools.lru_cache(maxsize=64)
+def _overdue_statement(
+    today: dt.date, team_id: int | None
+) -> sa.Select[int, str, dt.date | None, int]:
+    """The open actions of final records past their due date; kept once built."""
     stmt = (
         sa.select(
             SupervisionAction.owner_worker_id,
@@ -757,11 +789,7 @@ def overdue_actions(
         stmt = stmt.join(Worker, Worker.id == SupervisionAction.owner_worker_id).where(
             Worker.team_id == team_id
         )
-    found: dict[int, list[OverdueAction]] = defaultdict(list)
-    for owner, action, due, session_id in session.execute(stmt):
-        assert due is not None  # the query keeps actions with a due date
-        found[owner].append(OverdueAction(action, due, record_id(session_id)))
-    return dict(found)
+    return stmt
 
 
 @dataclasses.dataclass(frozen=True)

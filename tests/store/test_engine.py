@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -184,3 +186,36 @@ def test_a_new_database_is_at_head_and_inspects_clean(tmp_path: Path) -> None:
     assert db.revision == head_revision()
     db.close()
     assert inspect_file(path).revision == head_revision()
+
+
+def test_every_engine_of_the_process_shares_the_queries_compiled(tmp_path: Path) -> None:
+    """A database opened after another reuses the statements SQLAlchemy compiled for the first
+    (its cache is per engine, keyed by dialect: ours are equal for one driver and version)."""
+    from caseload_desktop.store import queries
+    from caseload_desktop.store.engine import Passphrase, make_engine
+
+    first = create_database(tmp_path / "first.db")
+    second = create_database(tmp_path / "second.db")
+    statement = queries.case_table_statement(dt.date(2026, 11, 27), team_id=4242)
+    hits: list[bool] = []
+
+    @sa.event.listens_for(second.engine, "after_cursor_execute")
+    def noted(*args: Any) -> None:
+        context = args[4]
+        if context.compiled is not None and "cases.case_ref" in args[2]:
+            hits.append(context.cache_hit == context.dialect.CACHE_HIT)
+
+    try:
+        with first.read() as session:
+            session.execute(statement).all()
+        with second.read() as session:
+            session.execute(statement).all()
+        assert hits == [True]
+        assert first.engine.dialect == second.engine.dialect
+        # SQLCipher is another driver (and SQLite build): its engines compile for themselves.
+        encrypted = make_engine(tmp_path / "secret.db", key=Passphrase("not a secret"))
+        assert encrypted.dialect != first.engine.dialect
+        encrypted.dispose()
+    finally:
+        first.close()
+        second.close()
