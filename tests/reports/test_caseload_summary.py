@@ -9,6 +9,7 @@ the database (names, settings) render their own.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import io
@@ -59,7 +60,9 @@ def images_per_page(data: bytes) -> list[int]:
 
 
 def team_ids(path: Path) -> dict[str, int]:
-    with sqlite3.connect(path) as connection:
+    # Closed here, not left to the garbage collector (sqlite3's connections sit in a reference
+    # cycle): an open connection keeps the database's -wal file beside it.
+    with contextlib.closing(sqlite3.connect(path)) as connection:
         return dict(connection.execute("SELECT name, id FROM teams ORDER BY name"))
 
 

@@ -8,6 +8,7 @@ case management system could bring them.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -54,7 +55,9 @@ TEAM_FILES = ["", ".orphaned", ".unallocated", ".held_by_manager", ".timescales"
 
 
 def team_ids(path: Path) -> dict[str, int]:
-    with sqlite3.connect(path) as connection:
+    # Closed here, not left to the garbage collector (sqlite3's connections sit in a reference
+    # cycle): an open connection keeps the database's -wal file beside it.
+    with contextlib.closing(sqlite3.connect(path)) as connection:
         return dict(connection.execute("SELECT name, id FROM teams ORDER BY name"))
 
 
