@@ -10,9 +10,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
+import sqlite3
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -164,3 +166,18 @@ def stoppable_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve
         server.start()
     finally:
         server.close()
+
+
+@contextlib.contextmanager
+def raw_sqlite(path: Path | str) -> Iterator[sqlite3.Connection]:
+    """A plain ``sqlite3`` connection that commits on success and is closed on leaving.
+
+    ``with sqlite3.connect(...)`` commits but does not close, and a connection sits in a
+    reference cycle (its statement cache), so it would close only when the garbage collector
+    runs: until then the database's -wal file stays beside it."""
+    connection = sqlite3.connect(path)
+    try:
+        with connection:
+            yield connection
+    finally:
+        connection.close()

@@ -12,7 +12,6 @@ import dataclasses
 import datetime as dt
 import json
 import re
-import sqlite3
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from caseload_desktop.domain.categories import Category
 from caseload_desktop.domain.dates import parse_date
 from caseload_desktop.domain.practice import DEFAULT_RULES
 from caseload_desktop.store.demo import INSPECTION_TEAM
+from tests.conftest import raw_sqlite
 
 TODAY = dt.date(2026, 11, 26)
 PROPERTY_SETTINGS = settings(max_examples=100, deadline=None, database=None)
@@ -53,7 +53,7 @@ def caseload_json(caseload: Caseload) -> CaseloadJson:
 
 def written(path: Path) -> dict[str, Any]:
     """What a reassignment writes, counted: history rows, audit and outbox events, versions."""
-    with sqlite3.connect(path) as connection:
+    with raw_sqlite(path) as connection:
         return {
             table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             for table in ("allocations", "audit_events", "outbox_events")
@@ -70,7 +70,7 @@ class Facts:
 
 
 def case_facts(path: Path) -> dict[str, Facts]:
-    with sqlite3.connect(path) as connection:
+    with raw_sqlite(path) as connection:
         rows = connection.execute(
             "SELECT c.case_ref, ch.family_group_id, c.court_proceedings FROM cases c "
             "JOIN children ch ON ch.id = c.child_id WHERE c.closed_on IS NULL"
@@ -152,7 +152,7 @@ def test_reassign_prints_a_line_per_moved_case_and_the_workers_new_load(
         "outbox_events": before["outbox_events"] + 1,
         "versions": before["versions"] + 1,
     }
-    with sqlite3.connect(demo_db_path) as connection:
+    with raw_sqlite(demo_db_path) as connection:
         code, text = connection.execute(
             "SELECT reason_code, reason_text FROM allocations ORDER BY id DESC LIMIT 1"
         ).fetchone()
@@ -204,7 +204,7 @@ def test_reassign_json_gives_the_batch_the_moves_and_the_targets_load(
         "rag": data["target_load"]["rag"],
     }
     assert data["target_load"]["rag"] in {"green", "amber"}
-    with sqlite3.connect(demo_db_path) as connection:
+    with raw_sqlite(demo_db_path) as connection:
         batches = connection.execute(
             "SELECT json_extract(detail, '$.batch'), reason FROM audit_events "
             "ORDER BY id DESC LIMIT 2"
@@ -223,7 +223,7 @@ def test_reassign_keeps_a_reason_in_words_as_other_with_the_words(
     )
 
     assert run.status == 0, run.err
-    with sqlite3.connect(demo_db_path) as connection:
+    with raw_sqlite(demo_db_path) as connection:
         allocation = connection.execute(
             "SELECT reason_code, reason_text FROM allocations ORDER BY id DESC LIMIT 1"
         ).fetchone()
@@ -256,7 +256,7 @@ def test_reassign_takes_a_uk_effective_date(
     )
 
     assert run.status == 0, run.err
-    with sqlite3.connect(demo_db_path) as connection:
+    with raw_sqlite(demo_db_path) as connection:
         history = connection.execute(
             "SELECT w.staff_id, a.started_on, a.ended_on FROM allocations a "
             "JOIN cases c ON c.id = a.case_id LEFT JOIN workers w ON w.id = a.worker_id "
@@ -572,7 +572,7 @@ def test_reassign_takes_a_common_reason_in_the_managers_words(
     )
 
     assert run.status == 0, run.err
-    with sqlite3.connect(demo_db_path) as connection:
+    with raw_sqlite(demo_db_path) as connection:
         allocation = connection.execute(
             "SELECT reason_code, reason_text FROM allocations ORDER BY id DESC LIMIT 1"
         ).fetchone()

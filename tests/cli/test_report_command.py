@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import pypdf
 import pytest
 
 from caseload_desktop.store.demo import INSPECTION_TEAM
+from tests.conftest import raw_sqlite
 
 TEAM = "Children in Care South"
 CSV_SUFFIXES = ["", ".orphaned", ".unallocated", ".held_by_manager", ".timescales"]
@@ -48,13 +48,13 @@ def pdf_pages(path: Path) -> list[str]:
 
 
 def audit_rows(db: Path) -> int:
-    with sqlite3.connect(db) as connection:
+    with raw_sqlite(db) as connection:
         return connection.execute("SELECT count(*) FROM audit_events").fetchone()[0]
 
 
 def exported_events(db: Path) -> list[dict[str, Any]]:
     """The payloads of the outbox's ``summary.exported`` events, oldest first."""
-    with sqlite3.connect(db) as connection:
+    with raw_sqlite(db) as connection:
         rows = connection.execute(
             "SELECT schema_version, payload FROM outbox_events "
             "WHERE kind = 'summary.exported' ORDER BY id"
@@ -126,7 +126,7 @@ def test_each_file_written_is_audited_and_sent_to_central_records(
         assert event["sha256"] == hashlib.sha256(data).hexdigest()
         assert base64.b64decode(event["content"]) == data
         assert (event["scope"], event["team"], event["as_at"]) == ("team", TEAM, "2026-11-26")
-    with sqlite3.connect(demo_db_path) as connection:
+    with raw_sqlite(demo_db_path) as connection:
         reasons = [
             reason
             for (reason,) in connection.execute(
@@ -179,7 +179,7 @@ def test_without_a_team_the_service_summary_is_written_with_a_teams_file(
     events = exported_events(demo_db_path)
     assert len(events) == len(csv_names("service", service=True)) + 1
     assert {(e["scope"], e["team"]) for e in events} == {("service", None)}
-    with sqlite3.connect(demo_db_path) as connection:
+    with raw_sqlite(demo_db_path) as connection:
         teams = [name for (name,) in connection.execute("SELECT name FROM teams ORDER BY name")]
     pages = pdf_pages(pdf)
     assert pages[0].startswith("Service caseload summary")

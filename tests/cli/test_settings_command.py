@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import sqlite3
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +24,7 @@ from caseload_desktop import locations
 from caseload_desktop.domain.settings import SETTINGS
 from caseload_desktop.domain.timescales import add_working_days
 from caseload_desktop.services.identity import current_user
+from tests.conftest import raw_sqlite
 
 TODAY = dt.date(2026, 11, 26)
 
@@ -58,7 +58,7 @@ def fresh_db(caseload: Caseload, tmp_path: Path) -> Path:
 
 def file_state(path: Path) -> dict[str, Any]:
     """The settings rows, audit trail and outbox as the file holds them."""
-    with sqlite3.connect(path) as connection:
+    with raw_sqlite(path) as connection:
         return {
             table: connection.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
             for table in ("settings", "audit_events", "outbox_events")
@@ -173,7 +173,7 @@ def test_changing_the_capacity_changes_the_capacity_of_roles_without_their_own(
 
 def cp_last_visits(path: Path) -> dict[str, dt.date]:
     """Open CP cases' last visit dates: the file holds them, ``cases --json`` does not."""
-    with sqlite3.connect(path) as connection:
+    with raw_sqlite(path) as connection:
         rows = connection.execute(
             "SELECT case_ref, last_visit_on FROM cases "
             "WHERE closed_on IS NULL AND category = 'cp' AND last_visit_on IS NOT NULL"
@@ -463,7 +463,7 @@ def test_a_settings_command_without_its_arguments_is_a_usage_error(caseload: Cas
 
 
 def insert_raw(path: Path, key: str, value_sql: str) -> None:
-    with sqlite3.connect(path) as connection:
+    with raw_sqlite(path) as connection:
         connection.execute(
             "INSERT INTO settings (key, value, updated_at, updated_by, version) "
             "VALUES (?, ?, '2026-11-20 09:00:00.000000', 'someone', 1)",

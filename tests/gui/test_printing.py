@@ -16,7 +16,6 @@ import datetime as dt
 import hashlib
 import io
 import json
-import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -39,6 +38,7 @@ from caseload_desktop.ui.interaction import Interaction
 from caseload_desktop.ui.main_window import MainWindow
 from caseload_desktop.ui.preferences import PageSetup, Preferences
 from caseload_desktop.ui.widgets.caseload_board import ALL_TEAMS
+from tests.conftest import raw_sqlite
 
 QPrinter = QtPrintSupport.QPrinter
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -216,7 +216,7 @@ def choose_export_path(monkeypatch: pytest.MonkeyPatch, path: Path | None) -> li
 def exported_events(window: MainWindow) -> list[dict[str, Any]]:
     """The payloads of the ``summary.exported`` outbox events in the window's database."""
     assert window.context is not None
-    with sqlite3.connect(window.context.db.path) as connection:
+    with raw_sqlite(window.context.db.path) as connection:
         rows = connection.execute(
             "SELECT payload FROM outbox_events WHERE kind = 'summary.exported' ORDER BY id"
         ).fetchall()

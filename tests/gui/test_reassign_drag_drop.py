@@ -31,6 +31,7 @@ from caseload_desktop.ui.widgets.caseload_board import (
     TAB_UNALLOCATED,
     CaseloadBoard,
 )
+from tests.conftest import raw_sqlite
 
 TODAY = dt.date(2026, 11, 26)
 Dialogs = list[reassignment.Request]  # what each dialog would have asked for
@@ -481,7 +482,7 @@ def test_the_reason_list_starts_with_the_managers_words_and_records_them(
         "Continuity",
         "Other (say why)",
     ]
-    with sqlite3.connect(demo_db_path) as connection:
+    with raw_sqlite(demo_db_path) as connection:
         recorded = connection.execute(
             "SELECT reason_code, reason_text FROM allocations WHERE case_id = ? "
             "ORDER BY id DESC LIMIT 1",

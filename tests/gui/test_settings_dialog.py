@@ -8,7 +8,6 @@ replaced by a function that edits it and presses its buttons, as a manager would
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -40,6 +39,7 @@ from caseload_desktop.ui.main_window import MainWindow
 from caseload_desktop.ui.models.workers import WorkersModel
 from caseload_desktop.ui.preferences import Preferences
 from caseload_desktop.ui.widgets.caseload_board import CaseloadBoard
+from tests.conftest import raw_sqlite
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 PASSWORD = "Correct-Horse-7731"
@@ -124,14 +124,14 @@ def restore_button(dialog: SettingsDialog, page: str) -> QtWidgets.QPushButton:
 
 
 def stored_values(path: Path) -> dict[str, object]:
-    with sqlite3.connect(path) as conn:
+    with raw_sqlite(path) as conn:
         rows = conn.execute("SELECT key, value FROM settings").fetchall()
     # SQLite's JSON column keeps a whole number as an integer.
     return {key: json.loads(value) if isinstance(value, str) else value for key, value in rows}
 
 
 def audit_of_settings(path: Path) -> list[dict[str, object]]:
-    with sqlite3.connect(path) as conn:
+    with raw_sqlite(path) as conn:
         rows = conn.execute(
             "SELECT detail FROM audit_events WHERE action = 'setting.changed' ORDER BY id"
         ).fetchall()

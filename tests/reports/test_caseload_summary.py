@@ -9,14 +9,12 @@ the database (names, settings) render their own.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import io
 import json
 import re
 import shutil
-import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -36,6 +34,7 @@ from caseload_desktop.services.summaries import ServiceSummary, TeamSummary, ser
 from caseload_desktop.services.summaries import team_summary as make_team_summary
 from caseload_desktop.store.demo import INSPECTION_TEAM
 from caseload_desktop.store.engine import open_database
+from tests.conftest import raw_sqlite
 
 TODAY = dt.date(2026, 11, 26)
 MARKING = "OFFICIAL-SENSITIVE"
@@ -60,9 +59,7 @@ def images_per_page(data: bytes) -> list[int]:
 
 
 def team_ids(path: Path) -> dict[str, int]:
-    # Closed here, not left to the garbage collector (sqlite3's connections sit in a reference
-    # cycle): an open connection keeps the database's -wal file beside it.
-    with contextlib.closing(sqlite3.connect(path)) as connection:
+    with raw_sqlite(path) as connection:
         return dict(connection.execute("SELECT name, id FROM teams ORDER BY name"))
 
 
@@ -344,7 +341,7 @@ def test_names_with_diacritics_apostrophes_and_ampersands_come_out(
         db.close()
     item = next(d for d in summary.due if d.worker is not None and d.queue.value == "allocated")
     worker = next(w for w in summary.workers if w.worker == item.worker)
-    with sqlite3.connect(demo_db_path) as connection:
+    with raw_sqlite(demo_db_path) as connection:
         connection.execute(
             "UPDATE workers SET name = ? WHERE staff_id = ?", ("Siân O'Neill", worker.staff_id)
         )

@@ -8,13 +8,11 @@ case management system could bring them.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import io
 import json
 import re
-import sqlite3
 from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
@@ -41,6 +39,7 @@ from caseload_desktop.services.summaries import (
 )
 from caseload_desktop.store.demo import INSPECTION_TEAM
 from caseload_desktop.store.engine import open_database
+from tests.conftest import raw_sqlite
 
 TODAY = dt.date(2026, 11, 26)
 BOM = b"\xef\xbb\xbf"
@@ -55,9 +54,7 @@ TEAM_FILES = ["", ".orphaned", ".unallocated", ".held_by_manager", ".timescales"
 
 
 def team_ids(path: Path) -> dict[str, int]:
-    # Closed here, not left to the garbage collector (sqlite3's connections sit in a reference
-    # cycle): an open connection keeps the database's -wal file beside it.
-    with contextlib.closing(sqlite3.connect(path)) as connection:
+    with raw_sqlite(path) as connection:
         return dict(connection.execute("SELECT name, id FROM teams ORDER BY name"))
 
 
@@ -230,7 +227,7 @@ def test_each_file_starts_with_one_byte_order_mark_and_ends_lines_with_crlf(
 
 
 def test_names_with_diacritics_survive_in_utf8(demo_db_path: Path, tmp_path: Path) -> None:
-    with sqlite3.connect(demo_db_path) as connection:
+    with raw_sqlite(demo_db_path) as connection:
         staff_id = connection.execute(
             "SELECT w.staff_id FROM workers w JOIN teams t ON t.id = w.team_id "
             "WHERE t.name = ? AND w.role = 'team_manager'",
@@ -280,7 +277,7 @@ def test_dates_are_iso_and_numbers_are_not_quoted(demo_db_path: Path, tmp_path: 
 
 
 def _rename_worker(path: Path, staff_id: str, name: str) -> None:
-    with sqlite3.connect(path) as connection:
+    with raw_sqlite(path) as connection:
         connection.execute("UPDATE workers SET name = ? WHERE staff_id = ?", (name, staff_id))
 
 
@@ -325,7 +322,7 @@ def test_every_formula_start_is_escaped(demo_db_path: Path, tmp_path: Path, name
     assert isinstance(before, TeamSummary)
     worker = next(w for w in before.workers if w.status == "active" and w.cases)
     _rename_worker(demo_db_path, worker.staff_id, name)
-    with sqlite3.connect(demo_db_path) as connection:
+    with raw_sqlite(demo_db_path) as connection:
         connection.execute(
             "UPDATE children SET name = ? WHERE id = (SELECT child_id FROM cases WHERE "
             "case_ref = ?)",
@@ -411,7 +408,7 @@ def test_the_service_adds_a_teams_file_with_one_row_per_team(
 def test_a_hostile_team_name_is_escaped_in_the_teams_file(
     demo_db_path: Path, tmp_path: Path
 ) -> None:
-    with sqlite3.connect(demo_db_path) as connection:
+    with raw_sqlite(demo_db_path) as connection:
         connection.execute("UPDATE teams SET name = ? WHERE name = ?", ("@Team", INSPECTION_TEAM))
     files = summary_files(summary_of(demo_db_path, None))
     teams = list(csv.DictReader(io.StringIO(files[".teams"], newline="")))

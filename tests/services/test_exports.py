@@ -28,6 +28,7 @@ from caseload_desktop.store import queries
 from caseload_desktop.store.demo import INSPECTION_TEAM
 from caseload_desktop.store.engine import Database, create_database, open_database
 from caseload_desktop.sync import folder_target
+from tests.conftest import raw_sqlite
 
 ACTOR = "tm.tester"
 AS_AT = dt.date(2026, 11, 26)
@@ -67,7 +68,7 @@ def exported(tmp_path: Path) -> Path:
 
 
 def audit_events(path: Path) -> list[dict[str, Any]]:
-    with sqlite3.connect(path) as connection:
+    with raw_sqlite(path) as connection:
         rows = connection.execute(
             "SELECT occurred_at, actor, action, case_id, reason, detail FROM audit_events "
             "ORDER BY id"
@@ -77,7 +78,7 @@ def audit_events(path: Path) -> list[dict[str, Any]]:
 
 
 def outbox_events(path: Path) -> list[dict[str, Any]]:
-    with sqlite3.connect(path) as connection:
+    with raw_sqlite(path) as connection:
         rows = connection.execute(
             "SELECT uuid, kind, schema_version, payload, created_at, attempts, sent_at "
             "FROM outbox_events ORDER BY id"

@@ -12,7 +12,6 @@ import hashlib
 import io
 import json
 import logging
-import sqlite3
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -30,6 +29,7 @@ from caseload_desktop.services import settings as service
 from caseload_desktop.services.changes import Change, ChangeAnnouncer
 from caseload_desktop.store.engine import Database, create_database
 from caseload_desktop.store.models import AuditEvent, OutboxEvent
+from tests.conftest import raw_sqlite
 
 ACTOR = "tm.tester"
 OTHER = "tm.elsewhere"
@@ -60,7 +60,7 @@ def other_db(tmp_path: Path) -> Iterator[Database]:
 
 def file_state(path: Path) -> dict[str, Any]:
     """Everything a settings change may write, as the file holds it."""
-    with sqlite3.connect(path) as connection:
+    with raw_sqlite(path) as connection:
         return {
             "settings": connection.execute(
                 "SELECT key, value, version, updated_by, updated_at FROM settings ORDER BY key"
@@ -78,7 +78,7 @@ def stored_rows(path: Path) -> dict[str, tuple[Any, int, str]]:
     """The settings table: key -> (JSON value, version, updated_by).
 
     The column has SQLite's NUMERIC affinity, so a JSON number comes back as a number."""
-    with sqlite3.connect(path) as connection:
+    with raw_sqlite(path) as connection:
         rows = connection.execute("SELECT key, value, version, updated_by FROM settings").fetchall()
     return {
         key: (json.loads(value) if isinstance(value, str) else value, version, by)
@@ -102,7 +102,7 @@ def outbox(db: Database) -> list[OutboxEvent]:
 
 def insert_raw(path: Path, key: str, value_sql: str) -> None:
     """Write a settings row by hand, as a damaged file or a newer app version might hold it."""
-    with sqlite3.connect(path) as connection:
+    with raw_sqlite(path) as connection:
         connection.execute(
             "INSERT INTO settings (key, value, updated_at, updated_by, version) "
             "VALUES (?, ?, '2026-11-20 09:00:00.000000', 'someone', 3)",

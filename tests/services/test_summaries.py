@@ -15,7 +15,6 @@ import datetime as dt
 import functools
 import io
 import json
-import sqlite3
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -39,6 +38,7 @@ from caseload_desktop.services.summaries import (
 )
 from caseload_desktop.store.demo import INSPECTION_TEAM
 from caseload_desktop.store.engine import Database
+from tests.conftest import raw_sqlite
 
 TODAY = dt.date(2026, 11, 26)
 MANAGER_ROLES = {"team_manager", "service_manager"}
@@ -106,7 +106,7 @@ def raw_open_cases(path: Path, team_id: int | None = None) -> list[RawCase]:
         LEFT JOIN workers w ON w.id = a.worker_id
         WHERE c.opened_on <= :today AND (c.closed_on IS NULL OR c.closed_on > :today)
     """
-    with sqlite3.connect(path) as connection:
+    with raw_sqlite(path) as connection:
         rows = connection.execute(sql, {"today": TODAY.isoformat()}).fetchall()
     found = []
     for (ref, child, team, category, started, last, next_visit, review, worker_id, worker, role,
@@ -138,7 +138,7 @@ def raw_open_cases(path: Path, team_id: int | None = None) -> list[RawCase]:
 
 
 def raw_teams(path: Path) -> dict[str, int]:
-    with sqlite3.connect(path) as connection:
+    with raw_sqlite(path) as connection:
         return dict(connection.execute("SELECT name, id FROM teams ORDER BY name"))
 
 
