@@ -907,98 +907,16 @@ def bench_queues(
 
 # --- Import ---------------------------------------------------------------------------------
 
-WORKER_COLUMNS = (
-    "staff_id",
-    "name",
-    "role",
-    "employment",
-    "fte",
-    "team",
-    "start_date",
-    "end_date",
-    "status",
-)
-CASE_COLUMNS = (
-    "case_ref",
-    "child_id",
-    "child_name",
-    "date_of_birth",
-    "family_group",
-    "team",
-    "category",
-    "opened_on",
-    "allocated_worker",
-    "allocated_on",
-    "next_visit_due",
-    "closed_on",
-)
-
 
 def _export_template(service: Path, folder: Path) -> tuple[Path, Path, int]:
     """The service's workers and open cases written in the import template."""
-    import csv
-
-    from caseload_desktop.store.models import Allocation, Child, FamilyGroup, Worker
-
-    def cell(value: object) -> object:
-        return "" if value is None else getattr(value, "value", value)
+    from caseload_desktop.services.template_export import write_template
 
     db, _ = open_database(service)
-    workers, cases = folder / "workers.csv", folder / "cases.csv"
     try:
-        with db.read() as session:
-            staff = session.execute(
-                sa.select(
-                    Worker.staff_id,
-                    Worker.name,
-                    Worker.role,
-                    Worker.employment,
-                    Worker.fte,
-                    Team.name,
-                    Worker.start_date,
-                    Worker.end_date,
-                    Worker.status,
-                )
-                .join(Team, Team.id == Worker.team_id)
-                .order_by(Worker.staff_id)
-            ).all()
-            rows = session.execute(
-                sa.select(
-                    Case.case_ref,
-                    Child.external_id,
-                    Child.name,
-                    Child.date_of_birth,
-                    FamilyGroup.ref,
-                    Team.name,
-                    Case.category,
-                    Case.opened_on,
-                    Worker.staff_id,
-                    Allocation.started_on,
-                    Case.next_visit_due,
-                    Case.closed_on,
-                )
-                .join(Child, Child.id == Case.child_id)
-                .join(Team, Team.id == Case.team_id)
-                .outerjoin(FamilyGroup, FamilyGroup.id == Child.family_group_id)
-                .outerjoin(
-                    Allocation,
-                    sa.and_(Allocation.case_id == Case.id, Allocation.ended_on.is_(None)),
-                )
-                .outerjoin(Worker, Worker.id == Allocation.worker_id)
-                .where(Case.closed_on.is_(None))
-                .order_by(Case.case_ref)
-            ).all()
+        return write_template(db, folder, open_cases_only=True)
     finally:
         db.close()
-    with workers.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(WORKER_COLUMNS)
-        writer.writerows([cell(v) for v in row] for row in staff)
-    with cases.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(CASE_COLUMNS)
-        writer.writerows([cell(v) for v in row] for row in rows)
-    return workers, cases, len(rows)
 
 
 def _raw_import(path: Path, cases_csv: Path) -> None:

@@ -2,13 +2,12 @@
 the demo service through the template.
 
 The demo (1000 cases, seed 7, as at 26 Nov 2026) is written out in the template's layout by
-``export_template`` below, straight from its tables, and imported into an empty database: the
-queues, caseloads and cases the CLI prints must come out the same.
+``services.template_export``, straight from its tables, and imported into an empty database:
+the queues, caseloads and cases the CLI prints must come out the same.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -17,87 +16,22 @@ import pytest
 import sqlalchemy as sa
 
 from caseload_desktop import locations
-from caseload_desktop.domain.imports import FIELDS, Kind
+from caseload_desktop.services.template_export import write_template
 from caseload_desktop.store.engine import create_database, open_database
 from caseload_desktop.store.models import (
-    Allocation,
     AuditEvent,
-    Case,
-    Child,
-    FamilyGroup,
-    Team,
-    Worker,
 )
 
 TEMPLATES = locations.resources_dir() / "templates"
-# The template's columns in order, the optional ones last (the export below selects them so).
-WORKER_COLUMNS = [f.key for f in FIELDS[Kind.WORKERS]]
-CASE_COLUMNS = [f.key for f in FIELDS[Kind.CASES]]
-
 Caseload = Callable[..., object]
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(getattr(value, "value", value))
 
 
 def export_template(db_path: Path, folder: Path) -> tuple[Path, Path]:
     """The database's workers and cases, in the template's columns (and its optional ones)."""
     db, _ = open_database(db_path)
-    with db, db.read() as session:
-        workers = session.execute(
-            sa.select(
-                Worker.staff_id,
-                Worker.name,
-                Worker.role,
-                Worker.employment,
-                Worker.fte,
-                Team.name,
-                Worker.start_date,
-                Worker.end_date,
-                Worker.status,
-            )
-            .join(Team, Team.id == Worker.team_id)
-            .order_by(Worker.staff_id)
-        ).all()
-        current = sa.and_(Allocation.case_id == Case.id, Allocation.ended_on.is_(None))
-        cases = session.execute(
-            sa.select(
-                Case.case_ref,
-                Child.external_id,
-                Child.name,
-                Child.date_of_birth,
-                FamilyGroup.ref,
-                Team.name,
-                Case.category,
-                Case.opened_on,
-                Worker.staff_id,
-                Allocation.started_on,
-                Case.next_visit_due,
-                Case.closed_on,
-                Case.risk,
-                Case.court_proceedings,
-            )
-            .join(Child, Child.id == Case.child_id)
-            .join(Team, Team.id == Case.team_id)
-            .outerjoin(FamilyGroup, FamilyGroup.id == Child.family_group_id)
-            .outerjoin(Allocation, current)
-            .outerjoin(Worker, Worker.id == Allocation.worker_id)
-            .order_by(Case.case_ref)
-        ).all()
-    paths = folder / "workers.csv", folder / "cases.csv"
-    for path, header, rows in zip(
-        paths, (WORKER_COLUMNS, CASE_COLUMNS), (workers, cases), strict=True
-    ):
-        with path.open("w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out)
-            writer.writerow(header)
-            writer.writerows([_cell(v) for v in row] for row in rows)
-    return paths
+    with db:
+        workers, cases, _count = write_template(db, folder)
+    return workers, cases
 
 
 def test_the_demo_through_the_template_into_an_empty_database_gives_the_same_queues(
