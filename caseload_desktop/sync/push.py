@@ -236,14 +236,19 @@ def push(
                 if mark.exception() is not None:
                     log.error("could not mark a batch sent", exc_info=mark.exception())
 
+        def read_after(events: Sequence[_Event]) -> concurrent.futures.Future[list[_Event]]:
+            return outbox.submit(_next_batch, db, events[-1].id, batch_size)
+
         batch = _next_batch(db, 0, batch_size)
         receiving = None if not batch else ahead.submit(_Received, engine, peer.desktop_id, batch)
+        # The batch after the one being received is read as soon as that one is known: the
+        # read then never waits behind the marking of a batch central has just committed.
+        upcoming = None if not batch else read_after(batch)
         try:
-            while receiving is not None:
+            while receiving is not None and upcoming is not None:
                 if cancelled is not None and cancelled():
                     _settle(marks)
                     raise Cancelled(f"Sync stopped after sending {done} of {total} changes.")
-                upcoming = outbox.submit(_next_batch, db, batch[-1].id, batch_size)
                 try:
                     with _translated(engine.url):
                         received = receiving.result()
@@ -258,6 +263,7 @@ def push(
                     received.discard()
                     raise
                 if following:
+                    upcoming = read_after(following)
                     receiving = ahead.submit(_Received, engine, peer.desktop_id, following)
                 try:
                     with _translated(engine.url):
