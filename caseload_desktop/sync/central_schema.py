@@ -38,12 +38,12 @@ CHANGE_SEQUENCE = "change_seq"
 SEQ_LOCK_KEY = 7_461_301
 
 
-def _seq() -> sa.Column[int]:
+def _seq(*, index: bool = True) -> sa.Column[int]:
     return sa.Column(
         "seq",
         sa.BigInteger,
         nullable=False,
-        index=True,
+        index=index,
         server_default=sa.text(f"nextval('{CHANGE_SEQUENCE}'::regclass)"),
     )
 
@@ -135,7 +135,7 @@ allocations = sa.Table(
     metadata,
     sa.Column("id", sa.BigInteger, primary_key=True),
     sa.Column("case_id", sa.ForeignKey("cases.id"), nullable=False, index=True),
-    sa.Column("worker_id", sa.ForeignKey("workers.id"), index=True),
+    sa.Column("worker_id", sa.ForeignKey("workers.id")),
     sa.Column("started_on", sa.Date, nullable=False),
     sa.Column("ended_on", sa.Date),
     sa.Column("reason_code", sa.String(32)),
@@ -143,12 +143,21 @@ allocations = sa.Table(
     sa.Column("created_by", sa.String(120), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("event_uuid", sa.String(36)),
-    _seq(),
+    _seq(index=False),
     # One current allocation per case, as in the local database.
     sa.Index(
         "uq_allocations_one_current",
         "case_id",
         unique=True,
+        postgresql_where=sa.text("ended_on IS NULL"),
+    ),
+    # Central looks allocations up only while they are current (a pull brings back the current
+    # allocations changed after its cursor; a push decides against the current one): the
+    # change sequence's index holds just those, so ending an allocation, which renumbers it,
+    # adds no entry to it (revision c0003). History by case keeps ix_allocations_case_id.
+    sa.Index(
+        "ix_allocations_seq_current",
+        "seq",
         postgresql_where=sa.text("ended_on IS NULL"),
     ),
 )
@@ -212,7 +221,8 @@ received_events = sa.Table(
     "received_events",
     metadata,
     sa.Column("uuid", sa.String(36), primary_key=True),
-    sa.Column("desktop_id", sa.String(36), nullable=False, index=True),
+    # Not indexed: nothing looks events up by desktop, and every push writes thousands.
+    sa.Column("desktop_id", sa.String(36), nullable=False),
     sa.Column("kind", sa.String(60), nullable=False),
     sa.Column("schema_version", sa.Integer, nullable=False),
     # The payload without the document bytes (those are in their own table).
