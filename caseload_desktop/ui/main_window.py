@@ -604,6 +604,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self._held_board_errors.clear()
             return
         context.unchecked = False
+        self.sync_runner.checked(context)  # a sync held back for the check
         for message in held:
             Interaction.show_error(self, "Cannot read the board", message)
         if trouble:

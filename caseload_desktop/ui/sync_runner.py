@@ -8,7 +8,10 @@ through a queued signal. A sync that fails is tried again after a wait that doub
 interval. With neither a server nor a folder, sync is "not set up" and nothing is tried.
 
 A database the runner is syncing is never closed under it: ``close_when_idle`` closes a
-context at once, or when the sync using it has stopped.
+context at once, or when the sync using it has stopped. Nor is one synced before its check
+after opening has passed (``AppContext.unchecked``): a damaged file sends nothing, and the
+day's backup is not made under a sync's writes. The timer's sync, or Sync now pressed
+meanwhile, waits for ``checked``.
 """
 
 from __future__ import annotations
@@ -269,6 +272,7 @@ class SyncRunner(QtCore.QObject):
         self._generation = 0
         self._running: _SyncTask | None = None
         self._again = False  # Sync now was pressed during a sync: run once more after it
+        self._due = False  # the timer fired while the database's check had not passed yet
         self._close_after: list[AppContext] = []
         # As in BoardLoader: the pool first, so that it is destroyed first and waits for a
         # running task while the relay (no Qt parent, held by each task) is still alive.
@@ -298,7 +302,7 @@ class SyncRunner(QtCore.QObject):
         self._generation += 1
         if self._running is not None:
             self._running.cancel.set()
-        self._again = False
+        self._again = self._due = False
         self.context, self.target = context, target
         self.failures = 0
         self.last_outcome = None
@@ -320,6 +324,12 @@ class SyncRunner(QtCore.QObject):
     def is_set_up(self) -> bool:
         return self.context is not None and self.target.is_set_up
 
+    @property
+    def is_held(self) -> bool:
+        """The open database's check (``AppContext.unchecked``) has not passed yet: no sync
+        reads the file, or sends what is in it, before then (``checked`` lets them go)."""
+        return self.context is not None and self.context.unchecked
+
     # --- Running ---------------------------------------------------------------------------
 
     @QtCore.Slot()
@@ -328,19 +338,32 @@ class SyncRunner(QtCore.QObject):
         made before the manager asked is included. False when sync is not set up."""
         if not self.is_set_up:
             return False
-        if self._running is not None:
-            self._again = True
+        if self._running is not None or self.is_held:
+            self._again = True  # after it (``_on_done``), or once the check passes (``checked``)
             return True
         self._start(manual=True)
         return True
 
+    def checked(self, context: AppContext) -> None:
+        """``context``'s database passed its check: a sync held back for it starts now."""
+        if context is not self.context or self._running is not None or not self.is_set_up:
+            return
+        if self._again or self._due:
+            manual = self._again
+            self._again = self._due = False
+            self._start(manual=manual)
+
     @QtCore.Slot()
     def _on_timer(self) -> None:
         if self.is_set_up and self._running is None:
+            if self.is_held:
+                self._due = True  # started by ``checked``
+                return
             self._start(manual=False)
 
     def _start(self, *, manual: bool) -> None:
         assert self.context is not None and self._running is None
+        self._due = False
         self._stop_timer()
         task = _SyncTask(self._relay, self._generation, self.context, self.target, manual=manual)
         task.setAutoDelete(False)  # read after it has run (``_on_done``); Python frees it
@@ -362,7 +385,7 @@ class SyncRunner(QtCore.QObject):
             # Stopped because the database or the target changed: start on the new one (at
             # once if Sync now was pressed meanwhile).
             if self.is_set_up:
-                if self._again:
+                if self._again and not self.is_held:
                     self._again = False
                     self._start(manual=True)
                 else:
@@ -380,7 +403,7 @@ class SyncRunner(QtCore.QObject):
             self._set_state(SyncState.OFFLINE if outcome.offline else SyncState.FAILED)
             self._schedule(backoff_ms(self.failures, self.backoff_first_ms, self.backoff_max_ms))
         self.finished.emit(outcome)
-        if self._again and self._running is None and self.is_set_up:
+        if self._again and self._running is None and self.is_set_up and not self.is_held:
             self._again = False
             self._start(manual=True)
 

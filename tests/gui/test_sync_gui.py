@@ -35,6 +35,7 @@ from caseload_desktop.services.sync import ConflictRow, SyncResult
 from caseload_desktop.store.engine import Database, open_database
 from caseload_desktop.store.models import Allocation, Case, Worker
 from caseload_desktop.sync.central import CentralNotReady, CentralUnavailable
+from caseload_desktop.ui import open_checks
 from caseload_desktop.ui import preferences as prefs
 from caseload_desktop.ui.dialogs.conflicts_dialog import ConflictsDialog
 from caseload_desktop.ui.dialogs.settings_dialog import SYNC, SettingsDialog
@@ -365,6 +366,80 @@ def test_a_database_closed_during_its_sync_is_closed_once_the_sync_stops(
     stand_in.release.set()
     qtbot.waitUntil(lambda: closed == [context], timeout=SYNC_TIMEOUT_MS)
     assert runner.next_delay_ms() is None  # nothing more is tried
+
+
+def test_no_sync_reads_a_database_before_its_check_has_passed(
+    qtbot: QtBot, runner: SyncRunner, context: AppContext, stand_in: StandIn
+) -> None:
+    context.unchecked = True  # opened as the desktop app opens: checked after its board
+    runner.first_delay_ms = 0
+    finished: list[SyncOutcome] = []
+    runner.finished.connect(finished.append)
+    runner.configure(context, SyncTarget(address=FAKE_ADDRESS))
+    assert runner.is_held
+    qtbot.wait(300)  # the first timer has fired by now
+    assert runner.sync_now()  # taken: it runs once the check passes
+    qtbot.wait(300)
+    assert stand_in.threads == [] and state_of(runner) is SyncState.READY
+    context.unchecked = False
+    runner.checked(context)
+    qtbot.waitUntil(lambda: len(finished) == 1, timeout=SYNC_TIMEOUT_MS)
+    assert finished[0].ok and finished[0].manual  # Sync now's, which stands for the timer's too
+    qtbot.wait(300)
+    assert len(stand_in.threads) == 1
+    assert runner.next_delay_ms() is not None and runner.next_delay_ms() > 60_000
+
+
+def test_the_timers_sync_held_back_by_the_check_runs_when_it_passes(
+    qtbot: QtBot, runner: SyncRunner, context: AppContext, stand_in: StandIn
+) -> None:
+    context.unchecked = True
+    runner.first_delay_ms = 0
+    runner.configure(context, SyncTarget(address=FAKE_ADDRESS))
+    qtbot.wait(300)
+    assert stand_in.threads == []
+    runner.checked(dataclasses.replace(context, unchecked=False))  # another's: not this one's
+    assert stand_in.threads == [] and not runner.is_running
+    context.unchecked = False
+    with qtbot.waitSignal(runner.finished, timeout=SYNC_TIMEOUT_MS) as blocker:
+        runner.checked(context)
+    assert blocker.args[0].ok and not blocker.args[0].manual
+    assert len(stand_in.threads) == 1
+
+
+def test_the_window_syncs_a_database_it_opened_only_after_the_check(
+    qtbot: QtBot,
+    demo_db_path: Path,
+    preferences: Preferences,
+    stand_in: StandIn,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    checking = threading.Event()
+    let_check = threading.Event()
+    real_check = open_checks.check_then_back_up
+
+    def slow_check(db: Database, today: dt.date) -> Any:
+        checking.set()
+        assert let_check.wait(20), "the test never let the check finish"
+        return real_check(db, today)
+
+    monkeypatch.setattr(open_checks, "check_then_back_up", slow_check)
+    preferences.set(prefs.CENTRAL_ADDRESS, FAKE_ADDRESS)
+    win = MainWindow(None, preferences)
+    qtbot.addWidget(win)
+    win.sync_runner.first_delay_ms = 0
+    try:
+        win.open_path(demo_db_path)
+        qtbot.waitUntil(checking.is_set, timeout=10_000)
+        win.sync_actions.sync_now.trigger()
+        qtbot.wait(300)
+        assert win.sync_runner.is_held and stand_in.threads == []
+    finally:
+        let_check.set()
+    with qtbot.waitSignal(win.sync_runner.finished, timeout=SYNC_TIMEOUT_MS) as blocker:
+        pass
+    assert blocker.args[0].ok and blocker.args[0].manual
+    assert not context_of(win).unchecked and len(stand_in.threads) == 1
 
 
 def test_with_only_a_folder_exports_go_there_and_a_missing_folder_is_offline(
