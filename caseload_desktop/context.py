@@ -113,7 +113,8 @@ def open_context(
     ``key`` opens an encrypted database, or encrypts a new one (``store.engine``: a wrong one
     is ``WrongPassphrase``, a missing one ``Encrypted``; neither writes to the file).
     ``read_only``: another copy of the app holds the database, so this one neither migrates it
-    nor makes the day's backup, and the context says it may only read.
+    nor makes the day's backup, the context says it may only read, and the database refuses
+    writes (``Database.query_only``).
 
     With ``check_now`` (scripts, the benchmark's own opens) the file passes SQLite's quick
     check first and a writable open makes the day's backup. Without it the caller runs both
@@ -135,7 +136,9 @@ def open_context(
     daily_backup = check_now and not read_only
     db: Database | None = None
     try:
-        db = open_database(path, key=key, check=check_now, daily_backup=daily_backup)[0]
+        db = open_database(
+            path, key=key, check=check_now, daily_backup=daily_backup, query_only=read_only
+        )[0]
         settings = settings_service.load_settings(db)
     except Exception as exc:
         if db is not None:

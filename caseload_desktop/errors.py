@@ -41,6 +41,10 @@ class RuleViolation(BadInput):
     """A change breaks a practice rule (a leaver as target, a closed case, ...)."""
 
 
+class ReadOnly(CaseloadError):
+    """A change asked of a database open only to read it (another copy of the app holds it)."""
+
+
 class StaleData(CaseloadError):
     """A row changed since it was read; nothing was applied."""
 

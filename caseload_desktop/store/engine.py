@@ -35,7 +35,7 @@ from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.util import LRUCache
 
-from caseload_desktop import clock, locations
+from caseload_desktop import APP_NAME, clock, locations
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -46,6 +46,7 @@ from caseload_desktop.errors import (
     NewerSchema,
     NotADatabase,
     NotFound,
+    ReadOnly,
 )
 
 log = logging.getLogger("caseload.store")
@@ -409,11 +410,16 @@ _COMPILED: LRUCache[Any, Any] = LRUCache(500)
 
 
 def make_engine(
-    path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, key: Passphrase | None = None
+    path: Path,
+    *,
+    busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    key: Passphrase | None = None,
+    query_only: bool = False,
 ) -> sa.Engine:
     """An engine on the SQLite file ``path`` with the project's pragmas and BEGIN handling;
     with ``key``, through SQLCipher (the key is each connection's first statement; the URL
-    never holds it)."""
+    never holds it). With ``query_only`` SQLite itself refuses every write on its
+    connections."""
     options: dict[str, Any] = {} if key is None else {"module": cipher_module()}
     engine = sa.create_engine(
         sa.URL.create(f"sqlite+{_DIALECT_NAME}", database=str(path)),
@@ -439,6 +445,8 @@ def make_engine(
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = FULL")
+            if query_only:
+                cursor.execute("PRAGMA query_only = ON")
         finally:
             cursor.close()
 
@@ -465,12 +473,16 @@ class Database:
         path: the database file.
         engine: the engine (one pool for the process).
         revision: the schema revision it is at.
+        key: its passphrase when it is encrypted.
+        query_only: opened only to read it (another copy of the app holds it): ``write``
+            refuses, and SQLite refuses any other write on its connections.
     """
 
     path: Path
     engine: sa.Engine
     revision: str
     key: Passphrase | None = dataclasses.field(default=None, repr=False, compare=False)
+    query_only: bool = False
 
     @property
     def encrypted(self) -> bool:
@@ -491,7 +503,14 @@ class Database:
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:
-        """One write transaction (``BEGIN IMMEDIATE``): committed on success, else rolled back."""
+        """One write transaction (``BEGIN IMMEDIATE``): committed on success, else rolled back.
+        ``ReadOnly`` on a database opened only to read it."""
+        if self.query_only:
+            raise ReadOnly(
+                f"{self.path} is open read-only here: another copy of {APP_NAME} has it open. "
+                "Nothing was changed; make the change in that copy, or close it and open the "
+                "database here again."
+            )
         with (
             _translate_lock_errors(self.path),
             self._writer() as session,
@@ -628,6 +647,7 @@ def open_database(
     key: Passphrase | None = None,
     check: bool = True,
     daily_backup: bool = False,
+    query_only: bool = False,
 ) -> tuple[Database, MigrationReport]:
     """Open (or with ``create``, create) the team database at ``path``, migrated to head.
 
@@ -639,7 +659,9 @@ def open_database(
     otherwise, the file untouched). Without it the caller runs the check itself (the desktop
     app, on a pool thread once the board is up: ``ensure_sound``), except that a file about to
     be migrated is always checked first. With ``daily_backup`` (an open that was checked), the
-    day's first open backs it up (``store.backups``). The command line's reads create nothing beside
+    day's first open backs it up (``store.backups``). With ``query_only`` (the desktop app, when
+    another copy of it holds the file) nothing is written to it: one at an older revision is
+    ``BadInput``, as migrating it would be a write. The command line's reads create nothing beside
     the database; ``caseload backup`` is there for scripts.
 
     A database at an older revision is backed up to ``backups/`` beside it first. Raises
@@ -649,6 +671,8 @@ def open_database(
     """
     if daily_backup and not check:
         raise ValueError("a daily backup is only made of a file checked first")
+    if query_only and (create or daily_backup):
+        raise ValueError("a database opened only to read it is neither created nor backed up")
     if busy_timeout is None:
         busy_timeout = DEFAULT_BUSY_TIMEOUT
     path = Path(path).expanduser()
@@ -672,13 +696,18 @@ def open_database(
     head = head_revision()
     created = not path.exists()
     use_key = key if state.encrypted else None
+    if query_only and state.revision != head:
+        raise BadInput(
+            f"{path} needs updating to this version of {APP_NAME}, which writes to it; it "
+            "cannot be opened read-only until then."
+        )
     if not created and (check or state.revision != head):
         ensure_sound(path, use_key)
     backup = None
     if state.revision is not None and state.revision != head:
         backup = _backup_before_migration(path, state.revision, use_key)
         log.info("backed up %s to %s before migrating", path, backup)
-    engine = make_engine(path, busy_timeout=busy_timeout, key=use_key)
+    engine = make_engine(path, busy_timeout=busy_timeout, key=use_key, query_only=query_only)
     try:
         with _translate_lock_errors(path):
             if state.revision != head:
@@ -704,7 +733,7 @@ def open_database(
                 leftover.unlink(missing_ok=True)
         raise
     report = MigrationReport(from_revision=state.revision, to_revision=head, backup=backup)
-    db = Database(path=path, engine=engine, revision=head, key=use_key)
+    db = Database(path=path, engine=engine, revision=head, key=use_key, query_only=query_only)
     if daily_backup and not created:
         from caseload_desktop.store import backups  # it imports this module
 

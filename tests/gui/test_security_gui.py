@@ -25,11 +25,13 @@ import keyring.backend
 import keyring.backends.fail
 import keyring.errors
 import pytest
+import sqlalchemy as sa
 from pytestqt.qtbot import QtBot
 
 from PySide6 import QtCore, QtWidgets
 
 from caseload_desktop.context import open_context
+from caseload_desktop.errors import ReadOnly
 from caseload_desktop.store import backups
 from caseload_desktop.store.encryption import encrypt_in_place, is_encrypted
 from caseload_desktop.store.engine import (
@@ -685,6 +687,15 @@ def test_a_second_copy_is_told_who_holds_the_database_and_may_open_it_read_only(
     monkeypatch.setattr(ReassignDialog, "ask", classmethod(lambda cls, *a, **k: 1 / 0))
     second.reassign({1: 1}, None)
     assert "read-only" in second.statusBar().currentMessage()
+    # Beneath the window, the database itself refuses: a write transaction with a message,
+    # and SQLite any write on a reading connection.
+    with (
+        pytest.raises(ReadOnly, match="another copy of Caseload Desktop has it open"),
+        context.db.write(),
+    ):
+        pass
+    with context.db.read() as session, pytest.raises(sa.exc.OperationalError, match="readonly"):
+        session.execute(sa.text("UPDATE workers SET name = 'Changed' WHERE id = 1"))
 
     settings_asked: list[bool] = []
 

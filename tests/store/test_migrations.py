@@ -12,6 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from caseload_desktop.errors import BadInput
 from caseload_desktop.store.engine import (
     alembic_config,
     backups_dir,
@@ -104,6 +105,19 @@ def test_opening_an_older_database_backs_it_up_then_migrates(demo_db_path: Path)
     backup.close()
     after = _row_counts(demo_db_path)
     assert {table: after[table] for table in counts} == counts  # later revisions add tables
+
+
+def test_an_older_database_is_not_opened_only_to_read_it(demo_db_path: Path) -> None:
+    previous = _revisions()[1]
+    _migrate(demo_db_path, "downgrade", previous)
+    before = demo_db_path.read_bytes()
+    with pytest.raises(BadInput, match="cannot be opened read-only until then"):
+        open_database(demo_db_path, query_only=True)
+    assert demo_db_path.read_bytes() == before
+    check = sqlite3.connect(demo_db_path)
+    assert check.execute("SELECT version_num FROM alembic_version").fetchone() == (previous,)
+    check.close()
+    assert not backups_dir(demo_db_path).exists()
 
 
 def test_opening_a_database_at_head_makes_no_backup(demo_db_path: Path) -> None:
