@@ -1521,10 +1521,13 @@ def _key_for(path: Path) -> Passphrase | None:
 
 def cmd_restore(args: argparse.Namespace, out: TextIO) -> int:
     from caseload_desktop.store import backups
+    from caseload_desktop.store.db_lock import exclusive
 
     path = _database_path(args)
     source = args.backup.expanduser()
-    kept = backups.restore(path, source, _key_for(source))
+    key = _key_for(source)
+    with exclusive(path):
+        kept = backups.restore(path, source, key)
     out.write(f"Restored {path} from {source}; the file it replaced is kept at {kept}.\n")
     return 0
 
@@ -1616,12 +1619,14 @@ def cmd_whoami(db: Database, args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_encrypt(args: argparse.Namespace, out: TextIO) -> int:
     from caseload_desktop.store import encryption
+    from caseload_desktop.store.db_lock import exclusive
 
     path = _database_path(args)
     if path.is_file() and encryption.is_encrypted(path):
         raise BadInput(f"{path} is already encrypted (or is not a database); nothing was changed.")
     key = _ask(PASSPHRASE_VARIABLE, f"New passphrase for {path}: ", confirm=True)
-    backup = encryption.encrypt_in_place(path, key)
+    with exclusive(path):
+        backup = encryption.encrypt_in_place(path, key)
     out.write(
         f"Encrypted {path}. An encrypted copy is kept at {backup}. Older backups beside it "
         "are not encrypted: delete them once you have checked the database opens.\n"
@@ -1631,13 +1636,15 @@ def cmd_encrypt(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_passphrase(args: argparse.Namespace, out: TextIO) -> int:
     from caseload_desktop.store import encryption
+    from caseload_desktop.store.db_lock import exclusive
     from caseload_desktop.store.engine import inspect_file
 
     path = _database_path(args)
     old = _ask(PASSPHRASE_VARIABLE, f"Current passphrase for {path}: ")
     inspect_file(path, old)  # a wrong passphrase fails before the new one is asked for
     new = _ask(NEW_PASSPHRASE_VARIABLE, "New passphrase: ", confirm=True)
-    encryption.change_passphrase(path, old, new)
+    with exclusive(path):
+        encryption.change_passphrase(path, old, new)
     out.write(
         f"Changed the passphrase of {path}; the old one no longer opens it (backups made "
         "before keep the old one).\n"

@@ -4,7 +4,7 @@ It holds the open database, the council's settings in force (practice rules, rec
 and the clock. When the settings change, ``reload_settings`` reads them again; views re-read
 ``context.rules`` on the change announcement, so nothing needs a restart.
 
-The desktop app also gives it the database's one-writer lock (``ui.db_lock``), released when
+The desktop app also gives it the database's one-writer lock (``store.db_lock``), released when
 the context closes, or marks it read-only when another copy of the app holds that lock.
 """
 

@@ -10,7 +10,7 @@ records at once; a ``SyncRunner`` also syncs on a timer, off the GUI thread, and
 shows whether the last sync reached central records, the changes waiting, the last sync and the
 conflicts to settle (Sync > Conflicts).
 
-Opening a database takes its one-writer lock first (``ui.db_lock``): when another copy of the
+Opening a database takes its one-writer lock first (``store.db_lock``): when another copy of the
 app holds it, the manager is told who and may open it read-only, and then every action that
 writes is disabled. An encrypted database asks for its passphrase (or uses the one remembered
 on this computer); a damaged one offers its latest backup. The status bar says whether the
@@ -43,6 +43,7 @@ from caseload_desktop.services.identity import current_user
 from caseload_desktop.services.supervision import DraftInput
 from caseload_desktop.store import encryption
 from caseload_desktop.store.backups import list_backups, restore
+from caseload_desktop.store.db_lock import DatabaseLock
 from caseload_desktop.store.engine import (
     Damaged,
     Database,
@@ -56,7 +57,6 @@ from caseload_desktop.ui import printing
 from caseload_desktop.ui.actions import create_actions
 from caseload_desktop.ui.background import Progress, run_with_progress
 from caseload_desktop.ui.commands import ReassignCommand
-from caseload_desktop.ui.db_lock import DatabaseLock
 from caseload_desktop.ui.dialogs.about_dialog import AboutDialog
 from caseload_desktop.ui.dialogs.damaged_dialog import DamagedDialog
 from caseload_desktop.ui.dialogs.lock_dialog import LockDialog

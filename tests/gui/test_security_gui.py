@@ -33,6 +33,7 @@ from PySide6 import QtCore, QtWidgets
 from caseload_desktop.context import open_context
 from caseload_desktop.errors import ReadOnly
 from caseload_desktop.store import backups
+from caseload_desktop.store.db_lock import DatabaseLock, lock_path
 from caseload_desktop.store.encryption import encrypt_in_place, is_encrypted
 from caseload_desktop.store.engine import (
     SQLITE_HEADER,
@@ -41,7 +42,6 @@ from caseload_desktop.store.engine import (
     open_database,
 )
 from caseload_desktop.ui import background
-from caseload_desktop.ui.db_lock import DatabaseLock, lock_path
 from caseload_desktop.ui.dialogs import passphrase_dialog
 from caseload_desktop.ui.dialogs.damaged_dialog import DamagedDialog, restorable_backups
 from caseload_desktop.ui.dialogs.lock_dialog import LockDialog

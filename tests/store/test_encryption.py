@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 
 from caseload_desktop import cli
 from caseload_desktop.errors import BadInput
+from caseload_desktop.store.db_lock import DatabaseLock, lock_path
 from caseload_desktop.store.encryption import change_passphrase, encrypt_in_place
 from caseload_desktop.store.engine import (
     SQLITE_HEADER,
@@ -193,6 +195,40 @@ def test_cli_encrypt_and_change_passphrase(
     assert _run("queue", db=demo_db_path)[0] == 2  # "first" no longer opens it
     monkeypatch.setenv("CASELOAD_PASSPHRASE", "second")
     assert _run("queue", "--json", db=demo_db_path) == (0, plain_queue)
+
+
+def test_commands_that_replace_the_file_wait_for_the_app_to_let_it_go(
+    demo_db_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    backup = tmp_path / "backup.db"
+    assert _run("backup", "--out", str(backup), db=demo_db_path)[0] == 0
+    monkeypatch.setenv("CASELOAD_PASSPHRASE", "first")
+    monkeypatch.setenv("CASELOAD_NEW_PASSPHRASE", "second")
+    before = _file_bytes(demo_db_path)
+    app = DatabaseLock(demo_db_path)  # the desktop app has it open
+    assert app.try_acquire()
+    try:
+        for argv in (("encrypt",), ("restore", str(backup))):
+            status, _text = _run(*argv, db=demo_db_path)
+            err = capsys.readouterr().err
+            assert status == 1, err
+            assert f"is open in Caseload Desktop (process {os.getpid()}" in err
+            assert "nothing was changed" in err and "Traceback" not in err
+        assert _file_bytes(demo_db_path) == before
+    finally:
+        app.release()
+    assert _run("encrypt", db=demo_db_path)[0] == 0, capsys.readouterr().err
+    assert not lock_path(demo_db_path).exists()  # the command let it go
+    assert app.try_acquire()
+    try:
+        status, _text = _run("passphrase", "change", db=demo_db_path)
+        assert status == 1 and "is open in Caseload Desktop" in capsys.readouterr().err
+        assert _children(demo_db_path, Passphrase("first"))  # still the first passphrase
+    finally:
+        app.release()
 
 
 def test_cli_init_encrypt_without_a_passphrase_or_terminal_creates_nothing(

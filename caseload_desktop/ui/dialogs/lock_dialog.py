@@ -1,6 +1,6 @@
 """Another copy of the app holds the database: say who, and offer to open it read-only.
 
-Only one copy of Caseload Desktop changes a team database at a time (``ui.db_lock``). The
+Only one copy of Caseload Desktop changes a team database at a time (``store.db_lock``). The
 second is told which process, program, user and computer hold it, and may open it read-only
 (the board and printing, no changes) or cancel.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtWidgets
 
 from caseload_desktop import APP_NAME
-from caseload_desktop.ui.db_lock import LockHolder
+from caseload_desktop.store.db_lock import LockHolder
 
 TEXT_WIDTH_CHARS = 64
 

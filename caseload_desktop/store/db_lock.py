@@ -2,7 +2,10 @@
 
 The desktop app takes the lock before it opens a database and keeps it until the database is
 closed (``AppContext.close`` releases it). A second copy of the app that finds it taken is told
-who holds it (``LockHolder``) and may open the database read-only.
+who holds it (``LockHolder``) and may open the database read-only. The command line takes it
+only for the commands that replace or rewrite the whole file (``caseload encrypt``,
+``passphrase change``, ``restore``: ``exclusive``); its other commands write in SQLite
+transactions beside a running app, as scripts do all day.
 
 Stale locks: a copy of the app that crashed leaves its lock file behind. ``QLockFile`` reads
 the process id, program name and host written in it, and takes the lock over when that process
@@ -13,16 +16,19 @@ lock older than any limit may well be alive.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from PySide6 import QtCore
 
-from caseload_desktop.errors import CaseloadError
+from caseload_desktop import APP_NAME
+from caseload_desktop.errors import CaseloadError, DatabaseBusy
 
-log = logging.getLogger("caseload.ui")
+log = logging.getLogger("caseload.store")
 
 LOCK_SUFFIX = ".lock"
 NEVER_STALE_BY_AGE = 0  # QLockFile: 0 ms switches the age rule off (see the module docstring)
@@ -127,6 +133,27 @@ class DatabaseLock:
         if self._file.isLocked():
             self._file.unlock()
             log.info("unlocked %s", self.database)
+
+
+@contextlib.contextmanager
+def exclusive(database: Path) -> Iterator[None]:
+    """Hold ``database``'s lock while a command replaces or rewrites the file: a copy of the app
+    with it open would go on writing to the file replaced, or with the old passphrase.
+    ``DatabaseBusy`` (naming who holds it) when a copy of the app has it open."""
+    if not database.exists():
+        yield  # no copy of the app can have it open (``restore`` may make it)
+        return
+    lock = DatabaseLock(database)
+    if not lock.try_acquire():
+        holder = lock.holder()
+        who = "" if holder is None else f" ({holder.describe()})"
+        raise DatabaseBusy(
+            f"{database} is open in {APP_NAME}{who}. Close it there first; nothing was changed."
+        )
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _owner(path: Path) -> str:
