@@ -739,9 +739,11 @@ def bench_sync(
     workers: int | None = None,
 ) -> list[Figure]:
     """Pushing 10,000 reassignments to central PostgreSQL (read from the outbox, received,
-    applied, marked sent), against reading the same waiting rows out of the outbox (one select
-    with raw sqlite3) and psycopg's COPY of them into a table of the same shape, in one
-    transaction each, on the same server in the same run."""
+    applied, marked sent), against two floors on the same server in the same run, each from a
+    copy of the outbox no push has touched: reading the waiting rows out of the outbox (one
+    select with raw sqlite3) and psycopg's COPY of them into a table of the same shape, in one
+    transaction (the issue's floor); and the writes a push makes, done plainly (``_plain_push``),
+    which shows what the writes themselves cost."""
     import shutil
 
     import psycopg
@@ -757,16 +759,25 @@ def bench_sync(
     service = cached_demo(cases, team_size, seed, today, workers)
     ours: list[float] = []
     floor: list[float] = []
+    plain: list[float] = []
     pushed = 0
+
+    def fresh_central(name: str, template: str) -> str:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        return _with_database(admin_url, name)
+
+    def drop(name: str) -> None:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
     try:
         with tempfile.TemporaryDirectory() as scratch:
             prepared, template = _prepare_push(service, Path(scratch), admin_url, PUSH_EVENTS)
             for run in range(repeat):
                 name = f"{template}_run{run}"
-                with psycopg.connect(admin_url, autocommit=True) as conn:
-                    conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-                    conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-                url = _with_database(admin_url, name)
+                url = fresh_central(name, template)
                 path = Path(scratch) / f"run{run}.db"
                 shutil.copyfile(prepared, path)
                 db, _ = open_database(path)
@@ -780,36 +791,12 @@ def bench_sync(
                 pushed = result.pushed
                 engine.dispose()
                 db.close()
-                with psycopg.connect(url) as conn:
-                    conn.execute(
-                        "CREATE TABLE floor_events (uuid varchar(36) PRIMARY KEY, desktop_id "
-                        "varchar(36), kind varchar(60), schema_version int, payload jsonb, "
-                        "created_at timestamptz, received_at timestamptz DEFAULT now())"
-                    )
-                    conn.commit()
-                    # The same waiting rows, from a copy no push has touched.
-                    outbox = sqlite3.connect(f"file:{prepared}?mode=ro", uri=True)
-                    start = time.perf_counter()
-                    rows = outbox.execute(
-                        "SELECT uuid, kind, schema_version, payload, created_at FROM "
-                        f"{OutboxEvent.__tablename__} WHERE sent_at IS NULL ORDER BY id"
-                    ).fetchall()
-                    with conn.cursor().copy(
-                        "COPY floor_events (uuid, desktop_id, kind, schema_version, payload, "
-                        "created_at) FROM STDIN"
-                    ) as copy:
-                        for event_uuid, kind, version, payload, created in rows:
-                            # The outbox's instants are naive UTC text.
-                            copy.write_row(
-                                (event_uuid, "bench-floor", kind, version, payload, created + "+00")
-                            )
-                    conn.commit()
-                    floor.append(time.perf_counter() - start)
-                    outbox.close()
-                with psycopg.connect(admin_url, autocommit=True) as conn:
-                    conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            with psycopg.connect(admin_url, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{template}"')
+                floor.append(_copy_floor(prepared, url))
+                drop(name)
+                url = fresh_central(name, template)
+                plain.append(_plain_push(prepared, url, Path(scratch) / f"plain{run}.db"))
+                drop(name)
+            drop(template)
     finally:
         stop()
     return [
@@ -820,8 +807,139 @@ def bench_sync(
             target_ratio=3.0,
             detail="to central PostgreSQL, applied and marked sent; floor: the rows read from "
             "the outbox and COPYed in",
-        )
+        ),
+        Figure(
+            "push: the same writes, plainly",
+            ours,
+            plain,
+            detail="floor: the push's writes in one transaction each, with nothing decided "
+            "(events COPYed into the event log; allocations ended and started by case "
+            "reference; the outbox marked sent)",
+        ),
     ]
+
+
+def _copy_floor(prepared: Path, url: str) -> float:
+    """The issue's floor: the waiting rows read out of the outbox with raw sqlite3 and COPYed
+    into a table of the event log's shape (one primary key), in one transaction."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        conn.execute(
+            "CREATE TABLE floor_events (uuid varchar(36) PRIMARY KEY, desktop_id "
+            "varchar(36), kind varchar(60), schema_version int, payload jsonb, "
+            "created_at timestamptz, received_at timestamptz DEFAULT now())"
+        )
+        conn.commit()
+        outbox = sqlite3.connect(f"file:{prepared}?mode=ro", uri=True)
+        try:
+            start = time.perf_counter()
+            rows = outbox.execute(
+                "SELECT uuid, kind, schema_version, payload, created_at FROM "
+                f"{OutboxEvent.__tablename__} WHERE sent_at IS NULL ORDER BY id"
+            ).fetchall()
+            with conn.cursor().copy(
+                "COPY floor_events (uuid, desktop_id, kind, schema_version, payload, "
+                "created_at) FROM STDIN"
+            ) as copy:
+                for event_uuid, kind, version, payload, created in rows:
+                    # The outbox's instants are naive UTC text.
+                    copy.write_row(
+                        (event_uuid, "bench-floor", kind, version, payload, created + "+00")
+                    )
+            conn.commit()
+            return time.perf_counter() - start
+        finally:
+            outbox.close()
+
+
+def _plain_push(prepared: Path, url: str, path: Path) -> float:
+    """The writes a push of the waiting reassignments makes, done plainly and at once: the
+    rows read from a copy of the outbox; in central, one transaction that COPYs the events into
+    the event log and the changes into a temporary table, ends each case's current allocation
+    and starts the new one (two set-wide statements joined on the case reference); then the
+    outbox rows marked sent in one local transaction (WAL, ``synchronous = FULL``, as the app
+    writes). Nothing is decided: no event already received, no allocation other than
+    expected, no rounds, no overlap."""
+    import shutil
+
+    import psycopg
+
+    shutil.copyfile(prepared, path)
+    with psycopg.connect(url) as conn:
+        conn.execute("SELECT 1")  # connected before the clock starts
+        conn.commit()
+        outbox = sqlite3.connect(path, isolation_level=None)
+        try:
+            outbox.execute("PRAGMA journal_mode = WAL")
+            outbox.execute("PRAGMA synchronous = FULL")
+            start = time.perf_counter()
+            rows = outbox.execute(
+                "SELECT uuid, kind, schema_version, payload, created_at FROM "
+                f"{OutboxEvent.__tablename__} WHERE sent_at IS NULL ORDER BY id"
+            ).fetchall()
+            cursor = conn.cursor()
+            cursor.execute(
+                "CREATE TEMPORARY TABLE plain_changes (case_ref text, to_staff text, "
+                "effective date, reason_code text, reason_text text, actor text, "
+                "created_at timestamptz, uuid text)"
+            )
+            with cursor.copy(
+                "COPY received_events (uuid, desktop_id, kind, schema_version, payload, "
+                "created_at, received_at, outcome) FROM STDIN"
+            ) as copy:
+                for event_uuid, kind, version, payload, created in rows:
+                    copy.write_row(
+                        (
+                            event_uuid,
+                            "bench-plain",
+                            kind,
+                            version,
+                            payload,
+                            created + "+00",
+                            created + "+00",
+                            "applied",
+                        )
+                    )
+            with cursor.copy("COPY plain_changes FROM STDIN") as copy:
+                for event_uuid, _kind, _version, payload, created in rows:
+                    change = json.loads(payload)
+                    copy.write_row(
+                        (
+                            change["case_ref"],
+                            change["to_staff_id"],
+                            change["effective"],
+                            change["reason_code"],
+                            change["reason_text"],
+                            change["actor"],
+                            created + "+00",
+                            event_uuid,
+                        )
+                    )
+            cursor.execute(
+                "UPDATE allocations a SET ended_on = p.effective, seq = nextval('change_seq') "
+                "FROM plain_changes p JOIN cases c ON c.case_ref = p.case_ref "
+                "WHERE a.case_id = c.id AND a.ended_on IS NULL"
+            )
+            cursor.execute(
+                "INSERT INTO allocations (case_id, worker_id, started_on, reason_code, "
+                "reason_text, created_by, created_at, event_uuid) "
+                "SELECT c.id, w.id, p.effective, p.reason_code, p.reason_text, p.actor, "
+                "p.created_at, p.uuid FROM plain_changes p "
+                "JOIN cases c ON c.case_ref = p.case_ref "
+                "LEFT JOIN workers w ON w.staff_id = p.to_staff"
+            )
+            conn.commit()
+            outbox.execute("BEGIN IMMEDIATE")
+            outbox.execute(
+                f"UPDATE {OutboxEvent.__tablename__} SET sent_at = ?, "
+                "attempts = attempts + 1, last_error = NULL WHERE sent_at IS NULL",
+                (dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(" "),),
+            )
+            outbox.execute("COMMIT")
+            return time.perf_counter() - start
+        finally:
+            outbox.close()
 
 
 # --- Opening and queues ---------------------------------------------------------------------

@@ -92,11 +92,15 @@ def test_bench_sync_pushes_to_a_real_postgresql_beside_the_copy_floor(tmp_path: 
     argv = ["bench", "sync", "--cases", "200", "--team-size", "60", "--repeat", "1"]
     status = cli.main([*argv, "--json", str(target)], out=out)
     assert status == 0, out.getvalue()
-    [figure] = json.loads(target.read_text(encoding="utf-8"))["figures"]
+    figure, plain = json.loads(target.read_text(encoding="utf-8"))["figures"]
     assert figure["figure"].startswith("push ") and figure["figure"].endswith(" events")
     assert int(figure["figure"].split()[1].replace(",", "")) > 0
     assert figure["ours_median_s"] > 0 and figure["floor_median_s"] > 0
     assert figure["target_ratio"] == 3.0
+    # Beside it, the same push against its own writes done plainly (no target: a reference).
+    assert plain["figure"] == "push: the same writes, plainly"
+    assert plain["ours_median_s"] == figure["ours_median_s"] and plain["floor_median_s"] > 0
+    assert plain["target_ratio"] is None
 
 
 def test_bench_open_and_queues_run_beside_their_raw_floors(tmp_path: Path) -> None:
