@@ -51,6 +51,7 @@ from caseload_desktop.domain.categories import (
     parse_category,
 )
 from caseload_desktop.domain.dates import parse_date
+from caseload_desktop.domain.names import fold_name
 
 Cell = str | dt.date
 """A value as read: text, or a date from a spreadsheet's date cell."""
@@ -132,15 +133,6 @@ _NOT_ALNUM = re.compile(r"[\W_]+")
 def header_key(text: str) -> str:
     """A header (or a coded value) as matched: case, spaces, underscores, punctuation ignored."""
     return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", text).casefold())
-
-
-def fold_name(text: str) -> str:
-    """A name as compared: case, composition and odd spaces (non-breaking, doubled) folded.
-
-    The same folding as the look-ups of ``store.queries`` ("Sam  Reid" is "sam reid").
-    """
-    text = unicodedata.normalize("NFC", text).replace("\u00a0", " ")
-    return " ".join(text.split()).casefold()
 
 
 _CODED_PREFIX = re.compile(r"^\s*[a-z]\)\s*", re.IGNORECASE)

@@ -81,10 +81,10 @@ from caseload_desktop.domain.imports import (
     csv_sheet,
     decode_text,
     find_header,
-    fold_name,
     unlisted_staff_id,
     validate,
 )
+from caseload_desktop.domain.names import fold_name
 from caseload_desktop.domain.reasons import ChangeReason
 from caseload_desktop.errors import BadInput, Cancelled, NotFound
 from caseload_desktop.services import access

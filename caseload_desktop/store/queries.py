@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
@@ -28,6 +27,7 @@ from caseload_desktop.domain.categories import (
     Role,
     WorkerStatus,
 )
+from caseload_desktop.domain.names import fold_name
 from caseload_desktop.domain.practice import DEFAULT_RULES, PracticeRules
 from caseload_desktop.domain.queues import (
     Queue,
@@ -152,12 +152,6 @@ class AuditRow:
 # --- Look-ups by what a user types ---------------------------------------------------------
 
 
-def _fold(text: str) -> str:
-    """Compare names as a manager types them: case, accents' composition and odd spaces folded."""
-    text = unicodedata.normalize("NFC", text).replace("\u00a0", " ")
-    return " ".join(text.split()).casefold()
-
-
 def list_teams(session: Session) -> list[TeamRow]:
     # On the driver's own cursor: a service has ~900 teams, listed each time a database opens
     # (the team picker), and SQLAlchemy's rows cost more than the query.
@@ -177,9 +171,9 @@ _TEAMS_SQL = str(
 def find_team(session: Session, name: str) -> TeamRow:
     """The team called ``name`` (case and spacing ignored); NotFound lists the teams there are."""
     teams = list_teams(session)
-    wanted = _fold(name)
+    wanted = fold_name(name)
     for team in teams:
-        if _fold(team.name) == wanted:
+        if fold_name(team.name) == wanted:
             return team
     known = ", ".join(t.name for t in teams) or "none yet"
     raise NotFound(f"No team called {name!r}. Teams in this database: {known}.")
@@ -224,10 +218,10 @@ def find_worker(session: Session, name_or_staff_id: str, today: dt.date) -> Work
     by_id = _worker_refs(session, sa.func.lower(Worker.staff_id) == text.lower(), today)
     if by_id:
         return by_id[0]
-    wanted = _fold(text)
+    wanted = fold_name(text)
     # Names are few (a service has hundreds of staff): fold them in Python, where NFC and
     # non-breaking spaces are handled the same way as in the query text.
-    candidates = [w for w in _worker_refs(session, sa.true(), today) if _fold(w.name) == wanted]
+    candidates = [w for w in _worker_refs(session, sa.true(), today) if fold_name(w.name) == wanted]
     if not candidates:
         raise NotFound(f"No worker with the name or staff ID {text!r}.")
     if len(candidates) > 1:

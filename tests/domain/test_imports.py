@@ -30,7 +30,6 @@ from caseload_desktop.domain.imports import (
     UnlistedWorker,
     csv_sheet,
     decode_text,
-    fold_name,
     header_key,
     parse_date_cell,
     parse_employment,
@@ -42,6 +41,7 @@ from caseload_desktop.domain.imports import (
     unlisted_staff_id,
     validate,
 )
+from caseload_desktop.domain.names import fold_name
 
 TODAY = dt.date(2026, 11, 26)
 PROPERTY_SETTINGS = settings(max_examples=150, deadline=None, database=None)
