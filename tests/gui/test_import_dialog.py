@@ -89,18 +89,6 @@ def many_cases(path: Path, rows: int) -> Path:
 
 
 @pytest.fixture
-def errors(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    """Error messages shown (title, message), instead of blocking message boxes."""
-    shown: list[tuple[str, str]] = []
-    monkeypatch.setattr(
-        Interaction,
-        "show_error",
-        classmethod(lambda cls, parent, title, message: shown.append((title, message))),
-    )
-    return shown
-
-
-@pytest.fixture
 def empty_context(tmp_path: Path) -> Iterator[AppContext]:
     context = open_context(tmp_path / "team.db", create=True)
     yield context

@@ -7,41 +7,27 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from PySide6 import QtCore, QtWidgets
 
 from caseload_desktop import app, locations
-from caseload_desktop.context import open_context
 from caseload_desktop.store.demo import INSPECTION_TEAM
 from caseload_desktop.store.engine import Passphrase
 from caseload_desktop.ui.dialogs.about_dialog import AboutDialog
 from caseload_desktop.ui.dialogs.passphrase_dialog import NewPassphrase, NewPassphraseDialog
 from caseload_desktop.ui.interaction import Interaction
 from caseload_desktop.ui.main_window import MainWindow
+from caseload_desktop.ui.preferences import Preferences
+from tests.gui.conftest import show_window
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 TODAY = dt.date(2026, 11, 26)
 
 
 @pytest.fixture
-def errors(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    shown: list[tuple[str, str]] = []
-    monkeypatch.setattr(
-        Interaction,
-        "show_error",
-        classmethod(lambda cls, parent, title, text: shown.append((title, text))),
-    )
-    return shown
-
-
-@pytest.fixture
-def window(qtbot, demo_db_path: Path, preferences) -> MainWindow:  # type: ignore[no-untyped-def]
-    win = MainWindow(open_context(demo_db_path), preferences)
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
+def window(qtbot: QtBot, demo_db_path: Path, preferences: Preferences) -> MainWindow:
+    return show_window(qtbot, demo_db_path, preferences)
 
 
 def test_the_status_bar_names_the_open_database_and_today(

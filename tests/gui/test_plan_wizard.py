@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from caseload_desktop.context import open_context
 from caseload_desktop.domain.practice import DEFAULT_RULES
@@ -18,22 +19,16 @@ from caseload_desktop.store.demo import INSPECTION_TEAM
 from caseload_desktop.ui.dialogs.plan_dialog import LeaverDialog, PlanDialog
 from caseload_desktop.ui.main_window import MainWindow
 from caseload_desktop.ui.models.plan import WORKER_ID_ROLE, PlanModel
+from caseload_desktop.ui.preferences import Preferences
+from tests.gui.conftest import show_window
 
 TODAY = dt.date(2026, 11, 26)
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 @pytest.fixture
-def window(qtbot, demo_db_path: Path, preferences) -> MainWindow:  # type: ignore[no-untyped-def]
-    win = MainWindow(open_context(demo_db_path), preferences)
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    board = win.board
-    assert board is not None
-    with qtbot.waitSignal(board.loaded):
-        board.select_team(INSPECTION_TEAM)
-    return win
+def window(qtbot: QtBot, demo_db_path: Path, preferences: Preferences) -> MainWindow:
+    return show_window(qtbot, demo_db_path, preferences, INSPECTION_TEAM)
 
 
 def accept_plan(monkeypatch: pytest.MonkeyPatch, seen: list[PlanDialog]) -> None:

@@ -39,6 +39,7 @@ from caseload_desktop.ui.main_window import MainWindow
 from caseload_desktop.ui.preferences import PageSetup, Preferences
 from caseload_desktop.ui.widgets.caseload_board import ALL_TEAMS
 from tests.conftest import raw_sqlite
+from tests.gui.conftest import show_window
 
 QPrinter = QtPrintSupport.QPrinter
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -158,45 +159,8 @@ def ink(image: QtGui.QImage) -> float:
 
 
 @pytest.fixture
-def errors(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    shown: list[tuple[str, str]] = []
-    monkeypatch.setattr(
-        Interaction,
-        "show_error",
-        classmethod(lambda cls, parent, title, text: shown.append((title, text))),
-    )
-    return shown
-
-
-@pytest.fixture
-def opened(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """Files the desktop was asked to open (never opened for real in tests)."""
-    paths: list[Path] = []
-
-    def open_file(cls: type, path: Path) -> bool:
-        paths.append(path)
-        return True
-
-    monkeypatch.setattr(Interaction, "open_file", classmethod(open_file))
-    return paths
-
-
-def make_window(qtbot: Any, path: Path, preferences: Preferences, team: str) -> MainWindow:
-    win = MainWindow(open_context(path), preferences)
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    qtbot.waitExposed(win)
-    assert win.board is not None
-    win.board.wait_until_loaded()
-    win.board.select_team(team)
-    win.board.wait_until_loaded()
-    return win
-
-
-@pytest.fixture
 def window(qtbot: Any, demo_db_path: Path, preferences: Preferences) -> MainWindow:
-    return make_window(qtbot, demo_db_path, preferences, TEAM)
+    return show_window(qtbot, demo_db_path, preferences, TEAM)
 
 
 def choose_export_path(monkeypatch: pytest.MonkeyPatch, path: Path | None) -> list[Path]:
@@ -446,7 +410,7 @@ def test_a_page_setup_is_remembered_and_applied_to_every_new_printer(
     assert "page_size=A5" in file.read_text(encoding="utf-8")
 
     again = Preferences(QtCore.QSettings(str(file), QtCore.QSettings.Format.IniFormat))
-    window = make_window(qtbot, demo_db_path, again, TEAM)
+    window = show_window(qtbot, demo_db_path, again, TEAM)
     printers: list[QPrinter] = []
 
     def ask_print(cls: type, parent: Any, printer: QPrinter, pages: int) -> bool:
@@ -572,7 +536,7 @@ def test_export_with_all_teams_writes_the_service_summary(
     monkeypatch: pytest.MonkeyPatch,
     errors: list[tuple[str, str]],
 ) -> None:
-    window = make_window(qtbot, demo_db_path, preferences, ALL_TEAMS)
+    window = show_window(qtbot, demo_db_path, preferences, ALL_TEAMS)
     assert window.board is not None and window.board.team_id is None
     out = tmp_path / "service.pdf"
     suggested = choose_export_path(monkeypatch, out)
@@ -634,7 +598,7 @@ def test_cancel_during_the_service_summary_leaves_no_file(
     errors: list[tuple[str, str]],
     cancel_at: str,
 ) -> None:
-    window = make_window(qtbot, demo_db_path, preferences, ALL_TEAMS)
+    window = show_window(qtbot, demo_db_path, preferences, ALL_TEAMS)
     out = tmp_path / "exports" / "service.pdf"
     out.parent.mkdir()
     choose_export_path(monkeypatch, out)

@@ -14,52 +14,33 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from caseload_desktop.context import open_context
 from caseload_desktop.domain.reasons import ChangeReason
 from caseload_desktop.services import reassignment
 from caseload_desktop.store.demo import INSPECTION_TEAM
 from caseload_desktop.ui.dialogs.reassign_dialog import ReassignDialog
 from caseload_desktop.ui.dialogs.worker_picker import WorkerPickerDialog
-from caseload_desktop.ui.interaction import Interaction
 from caseload_desktop.ui.main_window import MainWindow
 from caseload_desktop.ui.models.cases import CasesModel
+from caseload_desktop.ui.preferences import Preferences
 from caseload_desktop.ui.widgets.caseload_board import (
     TAB_ORPHANED,
     TAB_UNALLOCATED,
     CaseloadBoard,
 )
 from tests.conftest import raw_sqlite
+from tests.gui.conftest import show_window
 
 TODAY = dt.date(2026, 11, 26)
 Dialogs = list[reassignment.Request]  # what each dialog would have asked for
 
 
 @pytest.fixture
-def errors(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    shown: list[tuple[str, str]] = []
-
-    def record(cls: type, parent: object, title: str, text: str) -> None:
-        shown.append((title, text))
-
-    monkeypatch.setattr(Interaction, "show_error", classmethod(record))
-    return shown
-
-
-@pytest.fixture
-def window(qtbot, demo_db_path: Path, preferences) -> MainWindow:  # type: ignore[no-untyped-def]
-    win = MainWindow(open_context(demo_db_path), preferences)
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    qtbot.waitExposed(win)
-    board = win.board
-    assert board is not None
-    with qtbot.waitSignal(board.loaded):
-        board.select_team(INSPECTION_TEAM)
-    return win
+def window(qtbot: QtBot, demo_db_path: Path, preferences: Preferences) -> MainWindow:
+    return show_window(qtbot, demo_db_path, preferences, INSPECTION_TEAM)
 
 
 def answer_dialog(

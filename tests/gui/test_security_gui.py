@@ -108,17 +108,6 @@ def password_store() -> MemoryKeyring:
 
 
 @pytest.fixture
-def errors(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    shown: list[tuple[str, str]] = []
-    monkeypatch.setattr(
-        Interaction,
-        "show_error",
-        classmethod(lambda cls, parent, title, text: shown.append((title, text))),
-    )
-    return shown
-
-
-@pytest.fixture
 def told(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """What the window told the manager in a message box (``MainWindow.tell``)."""
     shown: list[tuple[str, str]] = []

@@ -34,12 +34,12 @@ from caseload_desktop.ui.dialogs.settings_dialog import (
     LogoField,
     SettingsDialog,
 )
-from caseload_desktop.ui.interaction import Interaction
 from caseload_desktop.ui.main_window import MainWindow
 from caseload_desktop.ui.models.workers import WorkersModel
 from caseload_desktop.ui.preferences import Preferences
 from caseload_desktop.ui.widgets.caseload_board import CaseloadBoard
 from tests.conftest import raw_sqlite
+from tests.gui.conftest import show_window
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 PASSWORD = "Correct-Horse-7731"
@@ -55,27 +55,8 @@ def _app_font_restored(qapp: QtWidgets.QApplication) -> Iterator[None]:
 
 
 @pytest.fixture
-def errors(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    shown: list[tuple[str, str]] = []
-    monkeypatch.setattr(
-        Interaction,
-        "show_error",
-        classmethod(lambda cls, parent, title, text: shown.append((title, text))),
-    )
-    return shown
-
-
-@pytest.fixture
 def window(qtbot: QtBot, demo_db_path: Path, preferences: Preferences) -> MainWindow:
-    win = MainWindow(open_context(demo_db_path), preferences)
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    qtbot.waitExposed(win)
-    assert win.board is not None
-    with qtbot.waitSignal(win.board.loaded):
-        win.board.select_team(INSPECTION_TEAM)
-    return win
+    return show_window(qtbot, demo_db_path, preferences, INSPECTION_TEAM)
 
 
 def board_of(window: MainWindow) -> CaseloadBoard:

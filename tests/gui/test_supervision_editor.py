@@ -25,7 +25,7 @@ from pytestqt.qtbot import QtBot
 
 from PySide6 import QtCore, QtGui, QtPrintSupport, QtWidgets
 
-from caseload_desktop.context import AppContext, open_context
+from caseload_desktop.context import AppContext
 from caseload_desktop.domain.reasons import ChangeReason
 from caseload_desktop.domain.supervision import SessionStatus
 from caseload_desktop.services import reassignment, supervision
@@ -48,6 +48,7 @@ from caseload_desktop.ui.dialogs.supervision_editor import (
 from caseload_desktop.ui.interaction import Interaction
 from caseload_desktop.ui.main_window import MainWindow
 from caseload_desktop.ui.preferences import Preferences
+from tests.gui.conftest import show_window
 
 QPrinter = QtPrintSupport.QPrinter
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -62,17 +63,6 @@ SAVED_MS = 6000  # the autosave runs 2 s after the last edit
 
 
 @pytest.fixture
-def errors(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    shown: list[tuple[str, str]] = []
-    monkeypatch.setattr(
-        Interaction,
-        "show_error",
-        classmethod(lambda cls, parent, title, text: shown.append((title, text))),
-    )
-    return shown
-
-
-@pytest.fixture
 def questions(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """Every confirm question, answered with its action (Finalise, Discard draft, ...)."""
     asked: list[tuple[str, str]] = []
@@ -83,18 +73,6 @@ def questions(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
 
     monkeypatch.setattr(Interaction, "confirm", classmethod(confirm))
     return asked
-
-
-@pytest.fixture
-def opened(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    paths: list[Path] = []
-
-    def open_file(cls: type, path: Path) -> bool:
-        paths.append(path)
-        return True
-
-    monkeypatch.setattr(Interaction, "open_file", classmethod(open_file))
-    return paths
 
 
 def choose_export_path(monkeypatch: pytest.MonkeyPatch, path: Path) -> list[Path]:
@@ -113,14 +91,7 @@ def choose_export_path(monkeypatch: pytest.MonkeyPatch, path: Path) -> list[Path
 
 @pytest.fixture
 def window(qtbot: QtBot, demo_db_path: Path, preferences: Preferences) -> Iterator[MainWindow]:
-    win = MainWindow(open_context(demo_db_path), preferences)
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    qtbot.waitExposed(win)
-    assert win.board is not None
-    with qtbot.waitSignal(win.board.loaded, timeout=5000):
-        win.board.select_team(INSPECTION_TEAM)
+    win = show_window(qtbot, demo_db_path, preferences, INSPECTION_TEAM)
     yield win
     for editor in list(win.supervision_editors.values()):
         editor.close()

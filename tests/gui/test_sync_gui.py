@@ -51,6 +51,7 @@ from caseload_desktop.ui.sync_runner import (
 )
 from caseload_desktop.ui.widgets.sync_status import SyncStatusBar
 from tests.conftest import Server
+from tests.gui.conftest import show_window
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 TODAY = dt.date(2026, 11, 26)
@@ -76,14 +77,7 @@ def window(
 ) -> MainWindow:
     """The app on a copy of the demo, syncing with a central store of its own."""
     preferences.set(prefs.CENTRAL_ADDRESS, central_url)
-    win = MainWindow(open_context(demo_db_path), preferences)
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    qtbot.waitExposed(win)
-    assert win.board is not None
-    win.board.wait_until_loaded()
-    return win
+    return show_window(qtbot, demo_db_path, preferences)
 
 
 @pytest.fixture
