@@ -10,6 +10,7 @@ way the choice is audited and reported to central, and nothing is overwritten un
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -23,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from caseload_desktop.clock import now_utc, today
+from caseload_desktop.display import uk_date
 from caseload_desktop.domain import settings as catalogue
 from caseload_desktop.domain.categories import (
     Category,
@@ -778,6 +780,80 @@ def conflicts(db: Database, *, include_resolved: bool = False) -> list[ConflictR
             )
         )
     return result
+
+
+@dataclasses.dataclass(frozen=True)
+class NotAppliedRow:
+    """A change this desktop sent that central records received and did not apply (a worker or
+    case central does not know, a leave date central holds otherwise), as the Conflicts panel
+    lists it. Not a conflict to settle here: it was sent, and is not sent again.
+
+    Attributes:
+        uuid: the outbox event's.
+        kind: the event's kind ("allocation.changed", "worker.leaving", ...).
+        change: the change in words ("C-100003 to Sam Reid (S10005)").
+        why: what central records said.
+        made_at, sent_at: when the change was made here, and sent (UTC).
+    """
+
+    uuid: str
+    kind: str
+    change: str
+    why: str
+    made_at: dt.datetime
+    sent_at: dt.datetime
+
+
+NOT_APPLIED_SHOWN = 200  # the newest; every one stays on its outbox row
+
+
+def not_applied(db: Database, *, limit: int = NOT_APPLIED_SHOWN) -> list[NotAppliedRow]:
+    """The newest changes central records received from this desktop and did not apply."""
+    with db.read() as session:
+        rows = session.execute(
+            sa.select(
+                OutboxEvent.uuid,
+                OutboxEvent.kind,
+                OutboxEvent.payload,
+                OutboxEvent.created_at,
+                OutboxEvent.sent_at,
+                OutboxEvent.last_error,
+            )
+            .where(
+                OutboxEvent.sent_at.is_not(None),
+                OutboxEvent.last_error.startswith(push_mod.NOT_APPLIED_NOTE, autoescape=True),
+            )
+            .order_by(OutboxEvent.id.desc())
+            .limit(limit)
+        ).all()
+        names = dict(session.execute(sa.select(Worker.staff_id, Worker.name)).all())
+
+    def worker(staff_id: object) -> str:
+        if staff_id is None:
+            return "nobody (unallocated)"
+        return f"{names.get(str(staff_id), 'unknown worker')} ({staff_id})"
+
+    def change(kind: str, payload: Mapping[str, Any]) -> str:
+        if kind == push_mod.ALLOCATION_KIND:
+            return f"{payload.get('case_ref')} to {worker(payload.get('to_staff_id'))}"
+        if kind == "worker.leaving":
+            leave = str(payload.get("leave_date") or "")
+            with contextlib.suppress(ValueError):  # else as sent
+                leave = uk_date(dt.date.fromisoformat(leave))
+            return f"{worker(payload.get('staff_id'))} leaving on {leave}"
+        return kind
+
+    return [
+        NotAppliedRow(
+            uuid=row.uuid,
+            kind=row.kind,
+            change=change(row.kind, row.payload or {}),
+            why=(row.last_error or "").removeprefix(push_mod.NOT_APPLIED_NOTE),
+            made_at=row.created_at,
+            sent_at=row.sent_at,
+        )
+        for row in rows
+    ]
 
 
 def _open_conflict(session: Session, conflict_id: int) -> SyncConflict:

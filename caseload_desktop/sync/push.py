@@ -67,6 +67,9 @@ log = logging.getLogger("caseload.sync")
 
 BATCH_SIZE = 2000
 ALLOCATION_KIND = "allocation.changed"  # services.reassignment.OUTBOX_KIND
+# How an outbox row that central received and did not apply begins its ``last_error``; the
+# row is sent, and never sent again (``services.sync.not_applied`` lists them).
+NOT_APPLIED_NOTE = "central did not apply it: "
 # Payload keys holding document bytes (base64): kept in their own tables, not in the event log.
 _DOCUMENT_KEYS = ("pdf", "content")
 
@@ -353,7 +356,7 @@ def _mark_sent(
                 .where(outbox.c.uuid == sa.bindparam("event_uuid"))
                 .values(last_error=sa.bindparam("why")),
                 [
-                    {"event_uuid": n.uuid, "why": f"central did not apply it: {n.detail}"[:1000]}
+                    {"event_uuid": n.uuid, "why": f"{NOT_APPLIED_NOTE}{n.detail}"[:1000]}
                     for n in not_applied
                 ],
             )

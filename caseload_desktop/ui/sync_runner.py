@@ -155,6 +155,7 @@ class SyncOutcome:
                 text += f"; central records did not apply {count}: {result.not_applied[0].detail}"
                 if len(result.not_applied) > 1:
                     text += f" (and {len(result.not_applied) - 1} more)"
+                text += " (Sync > Conflicts lists them)"
             return text + "."
         if isinstance(result, folder_target.FolderResult):
             return f"Wrote {_count(result.written, 'export')} to {self.target.folder}."

@@ -722,6 +722,10 @@ def test_a_leave_date_central_did_not_take_is_told_with_why_not_counted_silently
             sa.select(OutboxEvent.last_error).where(OutboxEvent.uuid == told.uuid)
         ).scalar_one()
     assert last_error is not None and last_error.startswith("central did not apply it: ")
+    [listed] = sync_service.not_applied(desktop_b)  # as the Conflicts panel lists it
+    assert (listed.uuid, listed.kind, listed.why) == (told.uuid, "worker.leaving", told.detail)
+    assert f"({staff}) leaving on " in listed.change and listed.sent_at >= listed.made_at
+    assert sync_service.not_applied(desktop_a) == []
     # Told once: the next sync sends nothing again and reports nothing new.
     again = _cli_json(desktop_b, "sync", "--central", central_url)
     assert again["pushed"] == 0 and again["not_applied"] == []

@@ -6,6 +6,11 @@ Nothing was overwritten: until the manager chooses, each case stays as this desk
 that expects central's current one (``services.sync.apply_mine_again``), sent at the next sync.
 Both are audited. The panel is not modal: it stays open beside the board and reads the conflicts
 again after every change announced (a sync, a settlement) and every sync.
+
+Below them, when there are any, the changes central records received and did not apply (a
+worker or case central does not know, a leave date it holds otherwise:
+``services.sync.not_applied``): nothing to settle here, but the manager sees every one, not only
+the first that the status line names.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Protocol
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from caseload_desktop.context import AppContext
+from caseload_desktop.display import uk_datetime
 from caseload_desktop.errors import CaseloadError
 from caseload_desktop.services import sync as sync_service
 from caseload_desktop.services.changes import Change, ChangeAnnouncer
@@ -26,6 +32,7 @@ from caseload_desktop.ui.sync_actions import SYNC_NOW_SHORTCUT
 from caseload_desktop.ui.widgets.caseload_board import ROW_PADDING
 
 NOTE_STYLE = "color: palette(placeholder-text);"
+NOT_APPLIED_COLUMNS = ("Sent", "Change", "Central records said")
 DIALOG_CHARS, DIALOG_LINES = 190, 26  # the panel's size in the text's own measure
 RELOAD_DELAY_MS = 0  # coalesce a burst of announced changes into one read
 
@@ -55,6 +62,8 @@ class ConflictsDialog(QtWidgets.QDialog):
         keep_button, apply_button: settle the selected conflict one way or the other.
         detail: the selected conflict in words.
         settled_note: what the last settlement did.
+        not_applied_view: the changes central records did not apply, newest first (hidden when
+            there are none, with its heading ``not_applied_title``).
     """
 
     settled = QtCore.Signal(int)
@@ -110,6 +119,28 @@ class ConflictsDialog(QtWidgets.QDialog):
         self.settled_note.setWordWrap(True)
         self.settled_note.setStyleSheet(NOTE_STYLE)
 
+        self.not_applied_title = QtWidgets.QLabel()
+        self.not_applied_title.setObjectName("not_applied_title")
+        self.not_applied_title.setWordWrap(True)
+        self.not_applied_view = QtWidgets.QTableWidget(0, len(NOT_APPLIED_COLUMNS))
+        self.not_applied_view.setObjectName("not_applied_view")
+        self.not_applied_view.setAccessibleName("Changes central records did not apply")
+        self.not_applied_view.setHorizontalHeaderLabels(list(NOT_APPLIED_COLUMNS))
+        self.not_applied_view.setEditTriggers(
+            QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers
+        )
+        self.not_applied_view.setSelectionBehavior(
+            QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows
+        )
+        self.not_applied_view.setAlternatingRowColors(True)
+        self.not_applied_view.setWordWrap(False)
+        self.not_applied_view.verticalHeader().hide()
+        self.not_applied_view.verticalHeader().setDefaultSectionSize(metrics.height() + ROW_PADDING)
+        applied_header = self.not_applied_view.horizontalHeader()
+        applied_header.setHighlightSections(False)
+        applied_header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        applied_header.setStretchLastSection(True)
+
         self.keep_button = QtWidgets.QPushButton("&Keep central's")
         self.keep_button.setObjectName("keep_central")
         self.keep_button.setAccessibleName("Keep central records' allocation")
@@ -130,10 +161,12 @@ class ConflictsDialog(QtWidgets.QDialog):
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(intro)
-        layout.addWidget(self.view, 1)
-        layout.addWidget(self.empty, 1)
+        layout.addWidget(self.view, 2)
+        layout.addWidget(self.empty, 2)
         layout.addWidget(self.detail)
         layout.addWidget(self.settled_note)
+        layout.addWidget(self.not_applied_title)
+        layout.addWidget(self.not_applied_view, 1)
         layout.addWidget(buttons)
 
         self.keep_button.clicked.connect(self.keep_central)
@@ -167,13 +200,39 @@ class ConflictsDialog(QtWidgets.QDialog):
             return
         try:
             rows = sync_service.conflicts(self.context.db)
+            not_applied = sync_service.not_applied(self.context.db)
         except CaseloadError as exc:
             self.settled_note.setText(f"Cannot read the conflicts: {exc}")
             return
+        self._show_not_applied(not_applied)
         self.model.set_rows(rows)
         if not self.view.currentIndex().isValid() and self.model.rowCount():
             self.view.setCurrentIndex(self.model.index(0, 0))
         self._show_selected()
+
+    def _show_not_applied(self, rows: list[sync_service.NotAppliedRow]) -> None:
+        view = self.not_applied_view
+        view.setRowCount(len(rows))
+        for i, row in enumerate(rows):
+            cells = (uk_datetime(row.sent_at), row.change, row.why)
+            for column, text in enumerate(cells):
+                item = QtWidgets.QTableWidgetItem(text)
+                item.setToolTip(text)
+                view.setItem(i, column, item)
+        shown = "" if len(rows) < sync_service.NOT_APPLIED_SHOWN else "the newest "
+        self.not_applied_title.setText(
+            f"<b>Changes central records did not apply</b> ({shown}{len(rows)}): central "
+            "records kept what they had. Nothing to settle here."
+        )
+        self.not_applied_title.setToolTip(
+            "Each was sent and is not sent again. Whoever looks after central records can add "
+            "what they lack (a worker, a case); then make the change again."
+        )
+        self.not_applied_title.setAccessibleName(
+            f"{len(rows)} changes central records did not apply"
+        )
+        self.not_applied_title.setVisible(bool(rows))
+        view.setVisible(bool(rows))
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
