@@ -153,9 +153,8 @@ class SyncOutcome:
                 # Not a conflict to settle here: central kept its own (or could not apply it).
                 count = _count(len(result.not_applied), "change")
                 text += f"; central records did not apply {count}: {result.not_applied[0].detail}"
-                if len(result.not_applied) > 1:
-                    text += f" (and {len(result.not_applied) - 1} more)"
-                text += " (Sync > Conflicts lists them)"
+                more = len(result.not_applied) - 1
+                text += f" ({f'and {more} more; ' if more else ''}Sync > Conflicts lists them)"
             return text + "."
         if isinstance(result, folder_target.FolderResult):
             return f"Wrote {_count(result.written, 'export')} to {self.target.folder}."

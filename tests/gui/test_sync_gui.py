@@ -893,5 +893,5 @@ def test_the_status_line_says_which_change_central_did_not_apply() -> None:
     line = SyncOutcome(SyncTarget(address="postgresql://central"), True, result).summary()
     assert line == (
         f"Synced: sent 3, brought back 1; central records did not apply 2 changes: {why} "
-        "(and 1 more) (Sync > Conflicts lists them)."
+        "(and 1 more; Sync > Conflicts lists them)."
     )
