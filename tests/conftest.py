@@ -26,6 +26,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 if TYPE_CHECKING:
+    from caseload_desktop.services.changes import ChangeAnnouncer
     from caseload_desktop.store.engine import Database
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -181,3 +182,25 @@ def raw_sqlite(path: Path | str) -> Iterator[sqlite3.Connection]:
             yield connection
     finally:
         connection.close()
+
+
+def record_leave_date(
+    db: Database, worker_id: int, on: dt.date, *, announcer: ChangeAnnouncer | None = None
+) -> None:
+    """A manager records a worker's leave date on one desktop, no cases moved (as Worker
+    leaving does), through the service: the change, its audit and its outbox event."""
+    from caseload_desktop.domain.reasons import ChangeReason
+    from caseload_desktop.services import reassignment
+    from caseload_desktop.services import settings as settings_service
+
+    reassignment.reassign_many(
+        db,
+        {},
+        expected_versions={},
+        reason=ChangeReason.LEFTRL,
+        rules=settings_service.load_settings(db).rules,
+        today=TODAY,
+        actor="test.manager",
+        leaver=(worker_id, on),
+        announcer=announcer,
+    )

@@ -30,7 +30,6 @@ from caseload_desktop.clock import now_utc
 from caseload_desktop.context import AppContext, open_context
 from caseload_desktop.display import uk_date
 from caseload_desktop.domain.practice import PracticeRules
-from caseload_desktop.domain.reasons import ChangeReason
 from caseload_desktop.services import reassignment
 from caseload_desktop.services import settings as settings_service
 from caseload_desktop.services import sync as sync_service
@@ -53,7 +52,7 @@ from caseload_desktop.ui.sync_runner import (
     backoff_ms,
 )
 from caseload_desktop.ui.widgets.sync_status import SyncStatusBar
-from tests.conftest import Server
+from tests.conftest import Server, record_leave_date
 from tests.gui.conftest import show_window
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -664,8 +663,13 @@ def test_the_conflicts_panel_lists_the_changes_central_did_not_apply(
     sync_service.sync_central(other_desktop, central_url)
     leaver = social_workers(window)[0]
     staff = staff_id_of(other_desktop, leaver)
-    leaves(other_desktop, leaver, TODAY + dt.timedelta(days=30))
-    leaves(context_of(window).db, leaver, TODAY + dt.timedelta(days=60), context_of(window))
+    record_leave_date(other_desktop, leaver, TODAY + dt.timedelta(days=30))
+    record_leave_date(
+        context_of(window).db,
+        leaver,
+        TODAY + dt.timedelta(days=60),
+        announcer=context_of(window).changes,
+    )
     sync_service.sync_central(other_desktop, central_url)
     outcome = sync(qtbot, window)
     assert isinstance(outcome.result, SyncResult) and len(outcome.result.not_applied) == 1
@@ -693,21 +697,6 @@ def staff_id_of(db: Database, worker_id: int) -> str:
     with db.read() as session:
         query = sa.select(Worker.staff_id).where(Worker.id == worker_id)
         return str(session.execute(query).scalar_one())
-
-
-def leaves(db: Database, worker_id: int, on: dt.date, context: AppContext | None = None) -> None:
-    """A manager records the worker's leave date (no cases moved) on one desktop."""
-    reassignment.reassign_many(
-        db,
-        {},
-        expected_versions={},
-        reason=ChangeReason.LEFTRL,
-        rules=rules_of(db),
-        today=TODAY,
-        actor="test.manager",
-        leaver=(worker_id, on),
-        announcer=None if context is None else context.changes,
-    )
 
 
 # The offscreen platform cannot raise a window (bringing the open panel to the front).

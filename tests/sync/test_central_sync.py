@@ -38,7 +38,7 @@ from caseload_desktop.store.models import (
     Worker,
 )
 from caseload_desktop.sync.central import CentralNotReady, CentralUnavailable
-from tests.conftest import TODAY
+from tests.conftest import TODAY, record_leave_date
 
 pytestmark = pytest.mark.filterwarnings("ignore::platformdirs.api.RuntimeDirWarning")
 
@@ -698,16 +698,7 @@ def test_a_leave_date_central_did_not_take_is_told_with_why_not_counted_silently
         with db.read() as session:
             worker = session.execute(sa.select(Worker.id).where(Worker.staff_id == staff))
             worker_id = worker.scalar_one()
-        reassignment.reassign_many(
-            db,
-            {},
-            expected_versions={},
-            reason=ChangeReason.LEFTRL,
-            rules=_rules(db),
-            today=TODAY,
-            actor="test.manager",
-            leaver=(worker_id, on),
-        )
+        record_leave_date(db, worker_id, on)
 
     leaves(desktop_a, TODAY + dt.timedelta(days=30))
     leaves(desktop_b, TODAY + dt.timedelta(days=60))

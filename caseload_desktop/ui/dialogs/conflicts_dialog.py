@@ -37,6 +37,21 @@ DIALOG_CHARS, DIALOG_LINES = 190, 26  # the panel's size in the text's own measu
 RELOAD_DELAY_MS = 0  # coalesce a burst of announced changes into one read
 
 
+def _as_list(view: QtWidgets.QTableView) -> None:
+    """A read-only table of whole rows, one selected at a time, columns fitted to their text."""
+    view.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + ROW_PADDING)
+    header = view.horizontalHeader()
+    header.setHighlightSections(False)
+    header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(True)
+
+
 class _Settle(Protocol):
     """``services.sync.keep_central`` or ``apply_mine_again``."""
 
@@ -92,17 +107,7 @@ class ConflictsDialog(QtWidgets.QDialog):
         self.view.setObjectName("conflicts_view")
         self.view.setAccessibleName("Conflicts to settle")
         self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setAlternatingRowColors(True)
-        self.view.setWordWrap(False)
-        self.view.verticalHeader().hide()
-        self.view.verticalHeader().setDefaultSectionSize(metrics.height() + ROW_PADDING)
-        header = self.view.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        _as_list(self.view)
 
         self.empty = QtWidgets.QLabel("No conflicts wait for you.")
         self.empty.setObjectName("no_conflicts")
@@ -126,20 +131,7 @@ class ConflictsDialog(QtWidgets.QDialog):
         self.not_applied_view.setObjectName("not_applied_view")
         self.not_applied_view.setAccessibleName("Changes central records did not apply")
         self.not_applied_view.setHorizontalHeaderLabels(list(NOT_APPLIED_COLUMNS))
-        self.not_applied_view.setEditTriggers(
-            QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers
-        )
-        self.not_applied_view.setSelectionBehavior(
-            QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows
-        )
-        self.not_applied_view.setAlternatingRowColors(True)
-        self.not_applied_view.setWordWrap(False)
-        self.not_applied_view.verticalHeader().hide()
-        self.not_applied_view.verticalHeader().setDefaultSectionSize(metrics.height() + ROW_PADDING)
-        applied_header = self.not_applied_view.horizontalHeader()
-        applied_header.setHighlightSections(False)
-        applied_header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        applied_header.setStretchLastSection(True)
+        _as_list(self.not_applied_view)
 
         self.keep_button = QtWidgets.QPushButton("&Keep central's")
         self.keep_button.setObjectName("keep_central")
