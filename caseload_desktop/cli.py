@@ -355,6 +355,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="send this desktop's allocation to central again, as a new reassignment",
     )
+    settle.add_argument(
+        "--not-applied",
+        action="store_true",
+        help="list instead the changes central received and did not apply (newest first)",
+    )
 
     import_help = "import the staff list or the cases from a CSV or Excel extract, all or nothing"
     import_cmd = add("import", import_help, as_json)
@@ -1459,6 +1464,8 @@ def cmd_conflicts(db: Database, args: argparse.Namespace, out: TextIO) -> int:
             "again at the next sync.\n"
         )
         return 0
+    if args.not_applied:
+        return _not_applied(db, args, out)
     rows = sync_service.conflicts(db, include_resolved=args.all)
     if args.json:
         _print_json([r.as_json() for r in rows], out)
@@ -1474,6 +1481,35 @@ def cmd_conflicts(db: Database, args: argparse.Namespace, out: TextIO) -> int:
             f"    central: {r.central_worker} since {r.central_since} "
             f"(by {r.central_by} at {r.central_at})\n"
         )
+    return 0
+
+
+def _not_applied(db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    """``caseload conflicts --not-applied``: what the Conflicts panel lists below them."""
+    from caseload_desktop.services import sync as sync_service
+
+    told = sync_service.not_applied(db)
+    if args.json:
+        _print_json(
+            [
+                {
+                    "uuid": n.uuid,
+                    "kind": n.kind,
+                    "change": n.change,
+                    "why": n.why,
+                    "made_at": n.made_at.isoformat(),
+                    "sent_at": n.sent_at.isoformat(),
+                }
+                for n in told
+            ],
+            out,
+        )
+        return 0
+    if not told:
+        out.write("Central records applied every change this desktop sent.\n")
+        return 0
+    for n in told:
+        out.write(f"{uk_datetime(n.sent_at)}  {n.change}\n    central: {n.why}\n")
     return 0
 
 

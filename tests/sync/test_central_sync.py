@@ -717,6 +717,16 @@ def test_a_leave_date_central_did_not_take_is_told_with_why_not_counted_silently
     assert (listed.uuid, listed.kind, listed.why) == (told.uuid, "worker.leaving", told.detail)
     assert f"({staff}) leaving on " in listed.change and listed.sent_at >= listed.made_at
     assert sync_service.not_applied(desktop_a) == []
+    [scripted] = _cli_json(desktop_b, "conflicts", "--not-applied")  # and for scripts
+    assert (scripted["uuid"], scripted["why"], scripted["change"]) == (
+        told.uuid,
+        told.detail,
+        listed.change,
+    )
+    assert scripted["sent_at"].endswith("+00:00")
+    assert _cli_json(desktop_a, "conflicts", "--not-applied") == []
+    status, text = _cli(desktop_b, "conflicts", "--not-applied")
+    assert status == 0 and f"{listed.change}\n    central: {told.detail}\n" in text
     # Told once: the next sync sends nothing again and reports nothing new.
     again = _cli_json(desktop_b, "sync", "--central", central_url)
     assert again["pushed"] == 0 and again["not_applied"] == []
