@@ -820,13 +820,30 @@ def not_applied(db: Database, *, limit: int = NOT_APPLIED_SHOWN) -> list[NotAppl
                 OutboxEvent.last_error,
             )
             .where(
+                # As ix_outbox_events_not_applied's condition, so SQLite reads that index.
                 OutboxEvent.sent_at.is_not(None),
+                OutboxEvent.last_error.is_not(None),
                 OutboxEvent.last_error.startswith(push_mod.NOT_APPLIED_NOTE, autoescape=True),
             )
             .order_by(OutboxEvent.id.desc())
             .limit(limit)
         ).all()
-        names = dict(session.execute(sa.select(Worker.staff_id, Worker.name)).all())
+        staff = {
+            str(row.payload.get(key))
+            for row in rows
+            if isinstance(row.payload, dict)
+            for key in ("to_staff_id", "staff_id")
+            if row.payload.get(key) is not None
+        }
+        names = (
+            dict(
+                session.execute(
+                    sa.select(Worker.staff_id, Worker.name).where(Worker.staff_id.in_(staff))
+                ).all()
+            )
+            if staff
+            else {}
+        )
 
     def worker(staff_id: object) -> str:
         if staff_id is None:

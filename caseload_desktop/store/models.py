@@ -208,6 +208,16 @@ class OutboxEvent(Base):
     last_error: Mapped[str | None] = mapped_column(sa.String(1000))
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
 
+    __table_args__ = (
+        # A sent event keeps an error only when central received it and did not apply it
+        # (``services.sync.not_applied``): a few rows among every event ever sent.
+        sa.Index(
+            "ix_outbox_events_not_applied",
+            "id",
+            sqlite_where=sa.text("sent_at IS NOT NULL AND last_error IS NOT NULL"),
+        ),
+    )
+
 
 class SettingValue(Base):
     """One council setting that differs from (or was set over) its default, as JSON.
