@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from caseload_desktop.clock import now_utc, today
 from caseload_desktop.display import uk_date
@@ -252,6 +252,17 @@ def _differs(current: sa.RowMapping, wanted: Mapping[str, Any]) -> bool:
     return any(current.get(k) != v for k, v in wanted.items())
 
 
+def _among(column: InstrumentedAttribute[str], keys: Iterable[object]) -> sa.ColumnElement[bool]:
+    """``column`` is one of ``keys``, given to SQLite as one JSON array: a pull compares only
+    the local rows it brought back (not a whole service's), and any number of keys fits in
+    one parameter (an IN list binds one variable per key, and SQLite's default limit is
+    32,766)."""
+    values = sa.select(sa.column("value", sa.String)).select_from(
+        sa.func.json_each(sa.literal(json.dumps(sorted({str(k) for k in keys}))))
+    )
+    return column.in_(values.scalar_subquery())
+
+
 class _Applier:
     """The local writes of one pull, keeping count of what changed."""
 
@@ -331,7 +342,9 @@ class _Applier:
                 self.teams_changed = True
                 self._counted("teams")
 
-    def workers(self, rows: Iterable[Mapping[str, Any]]) -> None:
+    def workers(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
         existing = {
             r.staff_id: r
             for r in self.session.execute(
@@ -346,7 +359,7 @@ class _Applier:
                     Worker.start_date,
                     Worker.end_date,
                     Worker.status,
-                )
+                ).where(_among(Worker.staff_id, (row["staff_id"] for row in rows)))
             )
         }
         for row in rows:
@@ -365,8 +378,16 @@ class _Applier:
                 self.worker_ids.add(worker_id)
                 self._counted("workers")
 
-    def family_groups(self, rows: Iterable[Mapping[str, Any]]) -> None:
-        existing = dict(self.session.execute(sa.select(FamilyGroup.ref, FamilyGroup.name)).all())
+    def family_groups(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        existing = dict(
+            self.session.execute(
+                sa.select(FamilyGroup.ref, FamilyGroup.name).where(
+                    _among(FamilyGroup.ref, (row["ref"] for row in rows))
+                )
+            ).all()
+        )
         for row in rows:
             if row["ref"] not in existing:
                 self.session.execute(
@@ -382,8 +403,15 @@ class _Applier:
                 continue
             self._counted("family_groups")
 
-    def children(self, rows: Iterable[Mapping[str, Any]]) -> None:
-        groups = dict(self.session.execute(sa.select(FamilyGroup.ref, FamilyGroup.id)).all())
+    def children(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        refs = {row["family_group"] for row in rows if row["family_group"] is not None}
+        groups = dict(
+            self.session.execute(
+                sa.select(FamilyGroup.ref, FamilyGroup.id).where(_among(FamilyGroup.ref, refs))
+            ).all()
+        )
         existing = {
             r.external_id: r
             for r in self.session.execute(
@@ -393,7 +421,7 @@ class _Applier:
                     Child.name,
                     Child.date_of_birth,
                     Child.family_group_id,
-                )
+                ).where(_among(Child.external_id, (row["external_id"] for row in rows)))
             )
         }
         for row in rows:
@@ -415,8 +443,16 @@ class _Applier:
                 continue
             self._counted("children")
 
-    def cases(self, rows: Iterable[Mapping[str, Any]]) -> None:
-        children = dict(self.session.execute(sa.select(Child.external_id, Child.id)).all())
+    def cases(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        children = dict(
+            self.session.execute(
+                sa.select(Child.external_id, Child.id).where(
+                    _among(Child.external_id, (row["child"] for row in rows))
+                )
+            ).all()
+        )
         teams = self._team_ids()
         columns = (
             Case.id,
@@ -433,7 +469,12 @@ class _Applier:
             Case.next_visit_due,
             Case.next_review_due,
         )
-        existing = {r.case_ref: r for r in self.session.execute(sa.select(*columns))}
+        existing = {
+            r.case_ref: r
+            for r in self.session.execute(
+                sa.select(*columns).where(_among(Case.case_ref, (row["case_ref"] for row in rows)))
+            )
+        }
         for row in rows:
             values = {
                 "child_id": children[row["child"]],
@@ -510,7 +551,7 @@ class _Applier:
                     sa.and_(Allocation.case_id == Case.id, Allocation.ended_on.is_(None)),
                 )
                 .outerjoin(Worker, Worker.id == Allocation.worker_id)
-                .where(Case.case_ref.in_(refs))
+                .where(_among(Case.case_ref, refs))
             )
         }
         open_conflicts = set(
@@ -526,7 +567,13 @@ class _Applier:
                 )
             ).scalars()
         }
-        staff = dict(self.session.execute(sa.select(Worker.staff_id, Worker.id)).all())
+        staff = dict(
+            self.session.execute(
+                sa.select(Worker.staff_id, Worker.id).where(
+                    _among(Worker.staff_id, {r.staff_id for r in rows if r.staff_id is not None})
+                )
+            ).all()
+        )
         for theirs in rows:
             mine = local.get(theirs.case_ref)
             if mine is None:
