@@ -424,6 +424,14 @@ class _Received:
             seen = {row[0] for row in cursor.fetchall()}
             self.new = [(ord_, e) for ord_, e in enumerate(batch) if ord_ not in seen]
             self.already = len(seen)
+            # Central may have received some before and not applied them, with this desktop
+            # never told: the push that sent them stopped between central's commit and the
+            # outbox's mark. They are told now, with the batch's own.
+            self.not_applied_before = (
+                _not_applied_before(cursor, [batch[ord_].uuid for ord_ in sorted(seen)])
+                if seen
+                else []
+            )
             self.not_applied: list[NotApplied] = []
             self.rounds: dict[int, int] = {}
             if any(e.kind == ALLOCATION_KIND for _ord, e in self.new):
@@ -443,7 +451,7 @@ class _Received:
             _raw(self.conn).execute(f"SELECT pg_advisory_xact_lock({cs.SEQ_LOCK_KEY})")
             counts = collections.Counter(new=len(self.new), already_received=self.already)
             counts.update(_apply(self, desktop_id, fault))
-            self.not_applied = (
+            self.not_applied = self.not_applied_before + (
                 _not_applied(self.conn) if counts[REJECTED] or counts[CONFLICT] else []
             )
             self.transaction.commit()
@@ -533,6 +541,22 @@ def _not_applied(conn: sa.Connection) -> list[NotApplied]:
     cursor = _raw(conn).cursor()
     cursor.execute(_NOT_APPLIED_SQL)
     return [NotApplied(*row) for row in cursor.fetchall()]
+
+
+# The same, of events central had received before (by their uuids).
+_NOT_APPLIED_BEFORE_SQL = f"""
+    SELECT r.uuid, r.kind, r.outcome, coalesce(r.detail, '')
+    FROM received_events r
+    WHERE r.uuid = ANY(%s) AND r.outcome IN ('{REJECTED}', '{CONFLICT}')
+          AND NOT EXISTS (SELECT FROM conflicts c WHERE c.event_uuid = r.uuid)
+"""
+
+
+def _not_applied_before(cursor: psycopg.Cursor[Any], uuids: list[str]) -> list[NotApplied]:
+    """Which of ``uuids`` (received before, in outbox order) central did not apply."""
+    cursor.execute(_NOT_APPLIED_BEFORE_SQL, (uuids,))
+    found = {row[0]: NotApplied(*row) for row in cursor.fetchall()}
+    return [found[u] for u in uuids if u in found]
 
 
 def _raw(conn: sa.Connection) -> psycopg.Connection[Any]:

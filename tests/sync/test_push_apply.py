@@ -214,6 +214,45 @@ def test_a_batch_partly_received_before_applies_only_the_rest(
     assert push_mod.waiting_count(demo_db) == 0
 
 
+def test_a_change_not_applied_is_told_even_when_the_push_that_sent_it_was_cut(
+    central_url: str, central: tuple[sa.Engine, str], demo_db: Database
+) -> None:
+    """Central commits a batch holding a change it could not apply, and the push stops before
+    the outbox is marked (the app killed, the disk full): the next push finds the batch
+    received already, and still tells which change central did not apply, and why."""
+    engine, central_id = central
+    push_mod.push(demo_db, engine, central_id)  # the baseline
+    (c1, s1, d1, *_), (c2, s2, d2, *_) = _current(central_url, 2)
+    uuids = _write(
+        demo_db,
+        [_move(c1, (s1, d1), None, TODAY), _move(c2, (s2, d2), "S-NOPE", TODAY)],  # 2nd: rejected
+    )
+    first = push_mod.push(demo_db, engine, central_id)
+    assert first.rejected == 1 and [n.uuid for n in first.not_applied] == [uuids[1]]
+    # As if that push had stopped after central's commit: nothing marked sent, nothing told.
+    with demo_db.write() as session:
+        session.execute(
+            sa.update(OutboxEvent)
+            .where(OutboxEvent.uuid.in_(uuids))
+            .values(sent_at=None, last_error=None)
+        )
+    again = push_mod.push(demo_db, engine, central_id)
+    assert (again.pushed, again.already, again.rejected) == (0, 2, 0)  # nothing applied twice
+    [told] = again.not_applied
+    assert (told.uuid, told.outcome) == (uuids[1], "rejected")
+    assert told.detail == "central records have no worker with staff ID S-NOPE"
+    with demo_db.read() as session:
+        errors = dict(
+            session.execute(
+                sa.select(OutboxEvent.uuid, OutboxEvent.last_error).where(
+                    OutboxEvent.uuid.in_(uuids)
+                )
+            ).all()
+        )
+    assert errors == {uuids[0]: None, uuids[1]: push_mod.NOT_APPLIED_NOTE + told.detail}
+    assert push_mod.waiting_count(demo_db) == 0
+
+
 def test_a_push_stopped_between_batches_keeps_what_was_sent_and_nothing_more(
     central_url: str, central: tuple[sa.Engine, str], demo_db: Database
 ) -> None:
