@@ -1561,9 +1561,8 @@ def cmd_restore(args: argparse.Namespace, out: TextIO) -> int:
 
     path = _database_path(args)
     source = args.backup.expanduser()
-    key = _key_for(source)
     with exclusive(path):
-        kept = backups.restore(path, source, key)
+        kept = backups.restore(path, source, _key_for(source))
     out.write(f"Restored {path} from {source}; the file it replaced is kept at {kept}.\n")
     return 0
 
@@ -1660,8 +1659,8 @@ def cmd_encrypt(args: argparse.Namespace, out: TextIO) -> int:
     path = _database_path(args)
     if path.is_file() and encryption.is_encrypted(path):
         raise BadInput(f"{path} is already encrypted (or is not a database); nothing was changed.")
-    key = _ask(PASSPHRASE_VARIABLE, f"New passphrase for {path}: ", confirm=True)
-    with exclusive(path):
+    with exclusive(path):  # before the passphrase is typed: told at once if the app has it
+        key = _ask(PASSPHRASE_VARIABLE, f"New passphrase for {path}: ", confirm=True)
         backup = encryption.encrypt_in_place(path, key)
     out.write(
         f"Encrypted {path}. An encrypted copy is kept at {backup}. Older backups beside it "
@@ -1676,10 +1675,10 @@ def cmd_passphrase(args: argparse.Namespace, out: TextIO) -> int:
     from caseload_desktop.store.engine import inspect_file
 
     path = _database_path(args)
-    old = _ask(PASSPHRASE_VARIABLE, f"Current passphrase for {path}: ")
-    inspect_file(path, old)  # a wrong passphrase fails before the new one is asked for
-    new = _ask(NEW_PASSPHRASE_VARIABLE, "New passphrase: ", confirm=True)
-    with exclusive(path):
+    with exclusive(path):  # before the passphrases are typed: told at once if the app has it
+        old = _ask(PASSPHRASE_VARIABLE, f"Current passphrase for {path}: ")
+        inspect_file(path, old)  # a wrong passphrase fails before the new one is asked for
+        new = _ask(NEW_PASSPHRASE_VARIABLE, "New passphrase: ", confirm=True)
         encryption.change_passphrase(path, old, new)
     out.write(
         f"Changed the passphrase of {path}; the old one no longer opens it (backups made "

@@ -148,7 +148,9 @@ def exclusive(database: Path) -> Iterator[None]:
         holder = lock.holder()
         who = "" if holder is None else f" ({holder.describe()})"
         raise DatabaseBusy(
-            f"{database} is open in {APP_NAME}{who}. Close it there first; nothing was changed."
+            f"{database} is in use by {APP_NAME}{who}: the app has it open, or another command "
+            "is rewriting it. Close it there, or let that command finish, first; nothing was "
+            "changed."
         )
     try:
         yield

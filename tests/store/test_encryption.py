@@ -215,7 +215,7 @@ def test_commands_that_replace_the_file_wait_for_the_app_to_let_it_go(
             status, _text = _run(*argv, db=demo_db_path)
             err = capsys.readouterr().err
             assert status == 1, err
-            assert f"is open in Caseload Desktop (process {os.getpid()}" in err
+            assert f"is in use by Caseload Desktop (process {os.getpid()}" in err
             assert "nothing was changed" in err and "Traceback" not in err
         assert _file_bytes(demo_db_path) == before
     finally:
@@ -225,7 +225,7 @@ def test_commands_that_replace_the_file_wait_for_the_app_to_let_it_go(
     assert app.try_acquire()
     try:
         status, _text = _run("passphrase", "change", db=demo_db_path)
-        assert status == 1 and "is open in Caseload Desktop" in capsys.readouterr().err
+        assert status == 1 and "is in use by Caseload Desktop" in capsys.readouterr().err
         assert _children(demo_db_path, Passphrase("first"))  # still the first passphrase
     finally:
         app.release()

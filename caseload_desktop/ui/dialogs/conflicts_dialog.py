@@ -192,7 +192,10 @@ class ConflictsDialog(QtWidgets.QDialog):
             return
         try:
             rows = sync_service.conflicts(self.context.db)
-            not_applied = sync_service.not_applied(self.context.db)
+            # One more than shown: whether there are more than the panel shows.
+            not_applied = sync_service.not_applied(
+                self.context.db, limit=sync_service.NOT_APPLIED_SHOWN + 1
+            )
         except CaseloadError as exc:
             self.settled_note.setText(f"Cannot read the conflicts: {exc}")
             return
@@ -203,6 +206,8 @@ class ConflictsDialog(QtWidgets.QDialog):
         self._show_selected()
 
     def _show_not_applied(self, rows: list[sync_service.NotAppliedRow]) -> None:
+        more = len(rows) > sync_service.NOT_APPLIED_SHOWN
+        rows = rows[: sync_service.NOT_APPLIED_SHOWN]
         view = self.not_applied_view
         view.setRowCount(len(rows))
         for i, row in enumerate(rows):
@@ -211,7 +216,7 @@ class ConflictsDialog(QtWidgets.QDialog):
                 item = QtWidgets.QTableWidgetItem(text)
                 item.setToolTip(text)
                 view.setItem(i, column, item)
-        shown = "" if len(rows) < sync_service.NOT_APPLIED_SHOWN else "the newest "
+        shown = "the newest " if more else ""
         self.not_applied_title.setText(
             f"<b>Changes central records did not apply</b> ({shown}{len(rows)}): central "
             "records kept what they had. Nothing to settle here."
