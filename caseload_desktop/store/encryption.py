@@ -97,15 +97,25 @@ def encrypt_in_place(path: Path, key: Passphrase) -> Path:
         )
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     backup = backups_dir(path) / f"{path.stem}-encrypted-{stamp}{path.suffix}"
-    backup.parent.mkdir(parents=True, exist_ok=True)
     backup_partial = backup.with_name(backup.name + ".partial")
-    backup_partial.write_bytes(partial.read_bytes())
-    _fsync(backup_partial)
-    os.replace(backup_partial, backup)
-    _fsync(partial)
-    for side in ("-wal", "-shm"):  # the plain database's, checkpointed and empty
-        path.with_name(path.name + side).unlink(missing_ok=True)
-    os.replace(partial, path)
+    try:
+        backup.parent.mkdir(parents=True, exist_ok=True)
+        backup_partial.write_bytes(partial.read_bytes())
+        _fsync(backup_partial)
+        os.replace(backup_partial, backup)
+        _fsync(partial)
+        for side in ("-wal", "-shm"):  # the plain database's, checkpointed and empty
+            path.with_name(path.name + side).unlink(missing_ok=True)
+        os.replace(partial, path)
+    except OSError as exc:
+        # A full disk, or (on Windows) another program holding the file open: the plain
+        # database is as it was (its WAL was checkpointed and empty).
+        for leftover in (partial, backup_partial, backup):
+            leftover.unlink(missing_ok=True)
+        raise CaseloadError(
+            f"Could not encrypt {path}: {exc.strerror or exc}. Close any program that has it "
+            "open (another copy of the app, a backup tool) and try again; nothing was changed."
+        ) from None
     log.info("encrypted %s (encrypted backup %s)", path, backup)
     return backup
 

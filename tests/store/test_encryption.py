@@ -7,12 +7,13 @@ import json
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from caseload_desktop import cli
-from caseload_desktop.errors import BadInput
+from caseload_desktop.errors import BadInput, CaseloadError
 from caseload_desktop.store.db_lock import DatabaseLock, lock_path
 from caseload_desktop.store.encryption import change_passphrase, encrypt_in_place
 from caseload_desktop.store.engine import (
@@ -21,6 +22,7 @@ from caseload_desktop.store.engine import (
     Passphrase,
     WrongPassphrase,
     backup_database,
+    backups_dir,
     create_database,
     open_database,
 )
@@ -129,6 +131,28 @@ def test_encrypting_in_place_keeps_an_encrypted_backup_and_every_row(
     assert not list(demo_db_path.parent.glob("*.encrypting*"))
     with pytest.raises(Encrypted):  # already encrypted
         encrypt_in_place(demo_db_path, Passphrase("k"))
+
+
+def test_a_file_that_cannot_be_replaced_is_left_plain_with_a_message(
+    demo_db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On Windows another program holding the database open makes the final swap fail: the
+    encryption stops with a message, and the plain database and its backups are as they were."""
+    names = _children(demo_db_path, None)
+    real_replace = os.replace
+
+    def held_open(source: Any, target: Any) -> None:
+        if Path(target) == demo_db_path:
+            raise PermissionError(13, "The process cannot access the file")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", held_open)
+    with pytest.raises(CaseloadError, match=r"Could not encrypt .*nothing was changed"):
+        encrypt_in_place(demo_db_path, Passphrase("k"))
+    monkeypatch.undo()
+    assert _children(demo_db_path, None) == names  # still plain, every row
+    assert not list(demo_db_path.parent.glob("*.encrypting*"))
+    assert not list(backups_dir(demo_db_path).glob("*-encrypted-*"))
 
 
 def test_an_online_backup_of_an_encrypted_database_is_encrypted(
