@@ -819,6 +819,13 @@ def bench_sync(
     ]
 
 
+# The outbox rows a push would send, in its order (both floors read them so).
+_WAITING_SQL = (
+    "SELECT uuid, kind, schema_version, payload, created_at FROM "
+    f"{OutboxEvent.__tablename__} WHERE sent_at IS NULL ORDER BY id"
+)
+
+
 def _copy_floor(prepared: Path, url: str) -> float:
     """The issue's floor: the waiting rows read out of the outbox with raw sqlite3 and COPYed
     into a table of the event log's shape (one primary key), in one transaction."""
@@ -834,10 +841,7 @@ def _copy_floor(prepared: Path, url: str) -> float:
         outbox = sqlite3.connect(f"file:{prepared}?mode=ro", uri=True)
         try:
             start = time.perf_counter()
-            rows = outbox.execute(
-                "SELECT uuid, kind, schema_version, payload, created_at FROM "
-                f"{OutboxEvent.__tablename__} WHERE sent_at IS NULL ORDER BY id"
-            ).fetchall()
+            rows = outbox.execute(_WAITING_SQL).fetchall()
             with conn.cursor().copy(
                 "COPY floor_events (uuid, desktop_id, kind, schema_version, payload, "
                 "created_at) FROM STDIN"
@@ -864,10 +868,7 @@ def _central_writes(prepared: Path, url: str) -> float:
 
     outbox = sqlite3.connect(f"file:{prepared}?mode=ro", uri=True)
     try:
-        rows = outbox.execute(
-            "SELECT uuid, kind, schema_version, payload, created_at FROM "
-            f"{OutboxEvent.__tablename__} WHERE sent_at IS NULL ORDER BY id"
-        ).fetchall()
+        rows = outbox.execute(_WAITING_SQL).fetchall()
     finally:
         outbox.close()
     events = [

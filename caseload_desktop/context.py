@@ -32,8 +32,6 @@ from caseload_desktop.store.engine import (
     cipher_module,
     create_database,
     ensure_sound,
-    head_revision,
-    inspect_file,
     open_database,
 )
 
@@ -125,13 +123,6 @@ def open_context(
     if create:
         created = create_database(path, key)
         return AppContext(db=created, settings=settings_service.load_settings(created))
-    if read_only:
-        state = inspect_file(Path(path).expanduser(), key)
-        if state.revision is not None and state.revision != head_revision():
-            raise BadInput(
-                f"{path} needs updating to this version of {APP_NAME}, and another copy of the "
-                "app has it open. Close that copy first, then open it here."
-            )
     # The desktop app is what a manager opens every day: its open makes the day's backup.
     daily_backup = check_now and not read_only
     db: Database | None = None

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import Session
 
 from caseload_desktop.clock import now_utc, today
 from caseload_desktop.display import uk_date
@@ -53,6 +53,7 @@ from caseload_desktop.store.models import (
     Team,
     Worker,
 )
+from caseload_desktop.store.queries import among
 from caseload_desktop.sync import central as central_store
 from caseload_desktop.sync import push as push_mod
 from caseload_desktop.sync.pull import CentralAllocation, Changes, fetch_changes
@@ -252,17 +253,6 @@ def _differs(current: sa.RowMapping, wanted: Mapping[str, Any]) -> bool:
     return any(current.get(k) != v for k, v in wanted.items())
 
 
-def _among(column: InstrumentedAttribute[str], keys: Iterable[object]) -> sa.ColumnElement[bool]:
-    """``column`` is one of ``keys``, given to SQLite as one JSON array: a pull compares only
-    the local rows it brought back (not a whole service's), and any number of keys fits in
-    one parameter (an IN list binds one variable per key, and SQLite's default limit is
-    32,766)."""
-    values = sa.select(sa.column("value", sa.String)).select_from(
-        sa.func.json_each(sa.literal(json.dumps(sorted({str(k) for k in keys}))))
-    )
-    return column.in_(values.scalar_subquery())
-
-
 class _Applier:
     """The local writes of one pull, keeping count of what changed."""
 
@@ -359,7 +349,7 @@ class _Applier:
                     Worker.start_date,
                     Worker.end_date,
                     Worker.status,
-                ).where(_among(Worker.staff_id, (row["staff_id"] for row in rows)))
+                ).where(among(Worker.staff_id, (row["staff_id"] for row in rows)))
             )
         }
         for row in rows:
@@ -384,7 +374,7 @@ class _Applier:
         existing = dict(
             self.session.execute(
                 sa.select(FamilyGroup.ref, FamilyGroup.name).where(
-                    _among(FamilyGroup.ref, (row["ref"] for row in rows))
+                    among(FamilyGroup.ref, (row["ref"] for row in rows))
                 )
             ).all()
         )
@@ -409,7 +399,7 @@ class _Applier:
         refs = {row["family_group"] for row in rows if row["family_group"] is not None}
         groups = dict(
             self.session.execute(
-                sa.select(FamilyGroup.ref, FamilyGroup.id).where(_among(FamilyGroup.ref, refs))
+                sa.select(FamilyGroup.ref, FamilyGroup.id).where(among(FamilyGroup.ref, refs))
             ).all()
         )
         existing = {
@@ -421,7 +411,7 @@ class _Applier:
                     Child.name,
                     Child.date_of_birth,
                     Child.family_group_id,
-                ).where(_among(Child.external_id, (row["external_id"] for row in rows)))
+                ).where(among(Child.external_id, (row["external_id"] for row in rows)))
             )
         }
         for row in rows:
@@ -449,7 +439,7 @@ class _Applier:
         children = dict(
             self.session.execute(
                 sa.select(Child.external_id, Child.id).where(
-                    _among(Child.external_id, (row["child"] for row in rows))
+                    among(Child.external_id, (row["child"] for row in rows))
                 )
             ).all()
         )
@@ -472,7 +462,7 @@ class _Applier:
         existing = {
             r.case_ref: r
             for r in self.session.execute(
-                sa.select(*columns).where(_among(Case.case_ref, (row["case_ref"] for row in rows)))
+                sa.select(*columns).where(among(Case.case_ref, (row["case_ref"] for row in rows)))
             )
         }
         for row in rows:
@@ -551,7 +541,7 @@ class _Applier:
                     sa.and_(Allocation.case_id == Case.id, Allocation.ended_on.is_(None)),
                 )
                 .outerjoin(Worker, Worker.id == Allocation.worker_id)
-                .where(_among(Case.case_ref, refs))
+                .where(among(Case.case_ref, refs))
             )
         }
         open_conflicts = set(
@@ -570,7 +560,7 @@ class _Applier:
         staff = dict(
             self.session.execute(
                 sa.select(Worker.staff_id, Worker.id).where(
-                    _among(Worker.staff_id, {r.staff_id for r in rows if r.staff_id is not None})
+                    among(Worker.staff_id, {r.staff_id for r in rows if r.staff_id is not None})
                 )
             ).all()
         )

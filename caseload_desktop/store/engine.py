@@ -528,6 +528,15 @@ class Database:
         self.close()
 
 
+def driver_connection(session: Session) -> Any:
+    """The DB-API connection (sqlite3's, or SQLCipher's) under ``session``, in its transaction:
+    for the few reads of thousands of rows where SQLAlchemy's rows cost more than the query
+    (the team picker's teams, the outbox batches a push sends)."""
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    return driver
+
+
 def _busy(path: Path) -> DatabaseBusy:
     return DatabaseBusy(
         f"The database {path} is busy: another program is writing to it. Try again in a moment."
@@ -699,7 +708,8 @@ def open_database(
     if query_only and state.revision != head:
         raise BadInput(
             f"{path} needs updating to this version of {APP_NAME}, which writes to it; it "
-            "cannot be opened read-only until then."
+            "cannot be opened read-only until then. Close the copy of the app that has it "
+            "open, then open it here."
         )
     if not created and (check or state.revision != head):
         ensure_sound(path, use_key)

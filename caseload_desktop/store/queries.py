@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
@@ -17,7 +18,7 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite as sqlite_dialect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from caseload_desktop.domain.caseload import Rag, caseload_from_counts
 from caseload_desktop.domain.categories import (
@@ -42,6 +43,7 @@ from caseload_desktop.domain.queues import (
 from caseload_desktop.domain.supervision import ActionStatus, SessionStatus, record_id
 from caseload_desktop.domain.timescales import visit_due
 from caseload_desktop.errors import BadInput, NotFound
+from caseload_desktop.store.engine import driver_connection
 from caseload_desktop.store.models import (
     Allocation,
     AuditEvent,
@@ -149,15 +151,29 @@ class AuditRow:
     detail: dict[str, object] | None
 
 
+# --- Keys by the thousand ------------------------------------------------------------------
+
+
+def among(
+    column: sa.ColumnElement[Any] | InstrumentedAttribute[Any], keys: Iterable[str | int]
+) -> sa.ColumnElement[bool]:
+    """``column`` is one of ``keys``, given to SQLite as one JSON array: any number of keys
+    fits in one parameter (an IN list binds one variable per key, and SQLite's default limit
+    is 32,766). A pull compares only the local rows it brought back this way, and a push marks
+    a batch of outbox rows sent."""
+    values = sa.select(sa.column("value", column.type)).select_from(
+        sa.func.json_each(sa.literal(json.dumps(sorted(set(keys)))))
+    )
+    return column.in_(values.scalar_subquery())
+
+
 # --- Look-ups by what a user types ---------------------------------------------------------
 
 
 def list_teams(session: Session) -> list[TeamRow]:
     # On the driver's own cursor: a service has ~900 teams, listed each time a database opens
     # (the team picker), and SQLAlchemy's rows cost more than the query.
-    driver = session.connection().connection.driver_connection
-    assert driver is not None
-    rows = driver.execute(_TEAMS_SQL).fetchall()
+    rows = driver_connection(session).execute(_TEAMS_SQL).fetchall()
     return list(map(TeamRow._make, rows))
 
 

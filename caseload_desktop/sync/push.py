@@ -42,11 +42,10 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.orm import Session
 
 from caseload_desktop.clock import now_utc
 from caseload_desktop.errors import Cancelled
-from caseload_desktop.store.engine import Database
+from caseload_desktop.store.engine import Database, driver_connection
 from caseload_desktop.store.models import (
     Allocation,
     Case,
@@ -57,6 +56,7 @@ from caseload_desktop.store.models import (
     Team,
     Worker,
 )
+from caseload_desktop.store.queries import among
 from caseload_desktop.sync import central_schema as cs
 from caseload_desktop.sync.central import CentralUnavailable, describe_failure, translate_errors
 
@@ -311,7 +311,7 @@ def _next_batch(db: Database, after_id: int, size: int) -> list[_Event]:
     """The next waiting events, read with the driver's own cursor: the payloads stay the JSON
     text the outbox holds (central takes that text as it is)."""
     with db.read() as session:
-        cursor = _sqlite(session).cursor()
+        cursor = driver_connection(session).cursor()
         try:
             cursor.execute(
                 "SELECT id, uuid, kind, schema_version, payload, created_at FROM outbox_events "
@@ -324,29 +324,17 @@ def _next_batch(db: Database, after_id: int, size: int) -> list[_Event]:
     return [_Event(*row) for row in rows]
 
 
-def _sqlite(session: Session) -> Any:
-    """The DB-API connection (sqlite3 or SQLCipher's) under a session, in its transaction."""
-    return session.connection().connection.driver_connection
-
-
 def _mark_sent(
     db: Database, batch: Sequence[_Event], not_applied: Sequence[NotApplied] = ()
 ) -> None:
-    # The ids go in as one JSON array (any batch size fits in one parameter).
-    ids = json.dumps([e.id for e in batch])
     outbox = OutboxEvent.__table__
     assert isinstance(outbox, sa.Table)
     with db.write() as session:
-        # On the session's connection: a plain UPDATE, without the ORM's bookkeeping.
+        # On the session's connection: a plain UPDATE, without the ORM's bookkeeping; the ids
+        # as one JSON array (any batch size fits in one parameter).
         session.connection().execute(
             sa.update(outbox)
-            .where(
-                outbox.c.id.in_(
-                    sa.select(sa.column("value", sa.Integer)).select_from(
-                        sa.func.json_each(sa.literal(ids))
-                    )
-                )
-            )
+            .where(among(outbox.c.id, [e.id for e in batch]))
             .values(sent_at=now_utc(), attempts=outbox.c.attempts + 1, last_error=None)
         )
         if not_applied:
